@@ -1,0 +1,3 @@
+"""UANL Service Desk API."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,63 @@
+"""create_app(): settings, logging, routers, error handlers, middleware."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+
+from uanl import __version__
+from uanl.api import API_PREFIX, api_router
+from uanl.core import db
+from uanl.core.config import Settings, get_settings
+from uanl.core.errors import install_error_handlers
+from uanl.core.hardening import install_security
+from uanl.core.logging import setup_logging
+from uanl.core.middleware import RequestContextMiddleware
+
+DESCRIPTION = """
+Mesa de servicio UANL: tickets con SLA, asignación automática, reportes, tableros y la
+integración con IBM watsonx Orchestrate.
+
+Autenticación: `POST /api/v1/auth/token` (OAuth2 password: `username` = e-mail) y
+`Authorization: Bearer <token>`. Errores: RFC 9457 `application/problem+json`.
+"""
+
+
+def _warm_up_language_model() -> None:
+    """Train the Watson intent model in the background, not on the first webhook call."""
+    import threading
+
+    from uanl.watson.nlu import warm_up
+
+    threading.Thread(target=warm_up, name="nlu-warm-up", daemon=True).start()
+
+
+def create_app(settings: Settings | None = None, *, configure_logging: bool = True) -> FastAPI:
+    settings = settings or get_settings()
+    if configure_logging:
+        setup_logging(json=settings.is_production, level=settings.log_level)
+    db.configure(settings)
+    from uanl.worker import configure_celery
+
+    configure_celery(settings)  # tasks go to this deployment's broker / data dir
+    _warm_up_language_model()
+    settings.effective_secret_key()  # generate and warn at start-up, not on the first login
+    app = FastAPI(
+        title="UANL Service Desk API",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=f"{API_PREFIX}/redoc",
+        redirect_slashes=False,
+    )
+    install_error_handlers(app)
+    install_security(app, settings)  # audit listener, rate limits, hardening (issue 7)
+    app.add_middleware(RequestContextMiddleware)
+    app.include_router(api_router)
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse(f"{API_PREFIX}/docs")
+
+    return app

@@ -1,0 +1,56 @@
+"""Who is calling: the operator behind the bearer token, and role checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+import jwt
+from fastapi import Depends
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.orm import Session
+
+from uanl.core.db import get_db
+from uanl.core.errors import Forbidden, Unauthorized
+from uanl.core.security import decode_access_token
+from uanl.models import Operator, Role
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+DB = Annotated[Session, Depends(get_db, scope="function")]
+
+
+def current_operator(db: DB, token: Annotated[str | None, Depends(oauth2_scheme)]) -> Operator:
+    if not token:
+        raise Unauthorized("Not authenticated: send 'Authorization: Bearer <token>'")
+    try:
+        claims = decode_access_token(token)
+        operator_id = int(claims["sub"])
+    except jwt.ExpiredSignatureError as exc:
+        raise Unauthorized("Token expired; refresh it or log in again") from exc
+    except (jwt.PyJWTError, ValueError, KeyError) as exc:
+        raise Unauthorized("Invalid token") from exc
+    operator = db.get(Operator, operator_id)
+    if operator is None or not operator.is_active:
+        raise Unauthorized("The account behind this token no longer exists or is disabled")
+    return operator
+
+
+CurrentOperator = Annotated[Operator, Depends(current_operator)]
+
+
+def require_roles(*roles: Role) -> Callable[[Operator], Operator]:
+    allowed = set(roles)
+
+    def _check(operator: CurrentOperator) -> Operator:
+        if operator.role not in allowed:
+            names = ", ".join(sorted(r.value for r in allowed))
+            raise Forbidden(f"This action needs one of the roles: {names}")
+        return operator
+
+    return _check
+
+
+AdminOnly = Annotated[Operator, Depends(require_roles(Role.admin))]
+SupervisorOrAdmin = Annotated[Operator, Depends(require_roles(Role.admin, Role.supervisor))]
+AnyStaff = CurrentOperator

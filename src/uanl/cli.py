@@ -1,0 +1,260 @@
+"""The `uanl` command."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(help="UANL Service Desk API", no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="Database migrations", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+def _fail(message: str) -> None:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=1)
+
+
+def _settings():  # type: ignore[no-untyped-def]
+    from uanl.core.config import ConfigError, get_settings
+
+    try:
+        return get_settings()
+    except ConfigError as exc:
+        _fail(str(exc))
+    except Exception as exc:  # pydantic ValidationError: bad env values
+        _fail(f"Invalid configuration: {exc}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    workers: Annotated[int, typer.Option(help="API processes")] = 1,
+    reload: Annotated[bool, typer.Option(help="Reload on code changes (development)")] = False,
+    with_worker: Annotated[
+        bool, typer.Option("--with-worker", help="Also run a Celery worker with beat (one box)")
+    ] = False,
+) -> None:
+    """Serve the API with uvicorn (optionally with a worker and the scheduler beside it)."""
+    import uvicorn
+
+    settings = _settings()
+    from uanl.core.logging import setup_logging
+
+    setup_logging(json=settings.is_production, level=settings.log_level)
+    child = _start_worker_process() if with_worker else None
+    if child is not None:
+        # uvicorn re-raises SIGTERM after its graceful shutdown; make that an exit that runs
+        # the `finally` below, so `docker stop`/`timeout` never orphan the worker.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        uvicorn.run(
+            "uanl.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            reload=reload,
+            log_config=None,
+            proxy_headers=True,
+            access_log=False,
+        )
+    finally:
+        if child is not None:
+            _stop_process(child)
+
+
+def _start_worker_process() -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "uanl.cli", "worker", "--beat", "--concurrency", "2"],
+        start_new_session=True,  # Ctrl-C reaches uvicorn; we stop the worker ourselves
+    )
+
+
+def _stop_process(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is not None:
+        return
+    typer.echo("stopping the worker...")
+    os.killpg(proc.pid, signal.SIGTERM)  # warm shutdown: running tasks finish first
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+@app.command()
+def worker(
+    beat: Annotated[bool, typer.Option("--beat", help="Embed the scheduler (one machine)")] = False,
+    concurrency: Annotated[int, typer.Option(help="Worker processes")] = 2,
+    loglevel: Annotated[str, typer.Option(help="Celery log level")] = "INFO",
+    queues: Annotated[str | None, typer.Option(help="Comma-separated queues")] = None,
+) -> None:
+    """Run a Celery worker (Redis when REDIS_URL is set, else the embedded transport)."""
+    settings = _settings()
+    from uanl.worker import configure_celery
+
+    app_ = configure_celery(settings)
+    argv = ["worker", f"--loglevel={loglevel}", f"--concurrency={concurrency}"]
+    if beat:
+        argv.append("--beat")
+    if queues:
+        argv.append(f"--queues={queues}")
+    app_.worker_main(argv)
+
+
+@app.command()
+def beat(loglevel: Annotated[str, typer.Option(help="Celery log level")] = "INFO") -> None:
+    """Run the scheduler alone (one per deployment)."""
+    settings = _settings()
+    from uanl.worker import configure_celery
+
+    app_ = configure_celery(settings)
+    app_.start(["beat", f"--loglevel={loglevel}"])
+
+
+@app.command()
+def flower(port: Annotated[int, typer.Option(help="Flower's port")] = 5555) -> None:
+    """Flower, the Celery monitor (needs the `flower` package)."""
+    settings = _settings()
+    from uanl.worker import configure_celery
+
+    app_ = configure_celery(settings)
+    try:
+        import flower  # noqa: F401
+    except ImportError:
+        _fail("Flower is not installed: pip install flower")
+    app_.start(["flower", f"--port={port}", "--address=127.0.0.1"])
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Apply migrations (PostgreSQL: tables in schema `uanl`)."""
+    from uanl.core import migrate
+
+    settings = _settings()
+    migrate.upgrade(revision)
+    typer.echo(f"database at {migrate.current_revision()} ({_safe_url(settings)})")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: Annotated[str, typer.Argument(help="'-1' or 'base'")] = "-1") -> None:
+    """Revert migrations."""
+    from uanl.core import migrate
+
+    _settings()
+    migrate.downgrade(revision)
+    typer.echo(f"database at {migrate.current_revision() or 'base'}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the applied revision and the newest one."""
+    from uanl.core import migrate
+
+    _settings()
+    typer.echo(f"current: {migrate.current_revision() or 'base'}; head: {migrate.head_revision()}")
+
+
+def _safe_url(settings) -> str:  # type: ignore[no-untyped-def]
+    from sqlalchemy.engine import make_url
+
+    return make_url(settings.effective_database_url).render_as_string(hide_password=True)
+
+
+@app.command("create-admin")
+def create_admin(
+    email: Annotated[str, typer.Option(help="Login e-mail")],
+    password: Annotated[
+        str,
+        typer.Option(
+            help="At least 10 characters, 3 character classes",
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+        ),
+    ],
+    name: Annotated[str, typer.Option(help="Display name")] = "Administrador",
+) -> None:
+    """Create an admin, or make an existing account admin again (idempotent)."""
+    from uanl.core.security import WeakPassword, check_password_strength
+    from uanl.operators.admin import ensure_admin
+
+    _settings()
+    try:
+        check_password_strength(password, email=email)
+    except WeakPassword as exc:
+        _fail(f"Refused: the password {exc}.")
+    created = ensure_admin(email, password, name)
+    typer.echo(f"admin {email} {'created' if created else 'already existed: updated'}")
+
+
+@app.command("seed-demo")
+def seed_demo(
+    tickets: Annotated[int, typer.Option(help="How many tickets")] = 2000,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same data)")] = 42,
+    days: Annotated[int, typer.Option(help="History length in days")] = 120,
+    force: Annotated[bool, typer.Option(help="Seed even if data exists")] = False,
+) -> None:
+    """Load a realistic demo dataset (Mexican companies, operators, calls, tickets)."""
+    from uanl.demo.seed import seed_database
+
+    _settings()
+    summary = seed_database(tickets=tickets, seed=seed, days=days, force=force)
+    typer.echo(summary)
+
+
+@app.command("demo-credentials")
+def demo_credentials_cmd() -> None:
+    """Print the demo accounts' login (development data only)."""
+    from uanl.demo.seed import demo_credentials
+
+    _settings()
+    creds = demo_credentials()
+    if creds is None:
+        typer.echo("No demo data loaded yet: run `uanl seed-demo`.")
+        return
+    email, password = creds
+    typer.secho("Demo login (DEVELOPMENT ONLY):", bold=True)
+    typer.echo(f"  admin: {email}  password: {password}")
+    typer.echo("  supervisor: supervisora@demo.uanl.mx and operators *@demo.uanl.mx, same password")
+
+
+watson_app = typer.Typer(help="Watson Orchestrate / Assistant integration", no_args_is_help=True)
+app.add_typer(watson_app, name="watson")
+
+
+@watson_app.command("export-openapi")
+def watson_export_openapi(
+    file: Annotated[str, typer.Argument(help="Where to write the JSON ('-' for stdout)")],
+) -> None:
+    """Write the OpenAPI 3.0.3 tools document that watsonx Orchestrate imports."""
+    import json
+    from pathlib import Path
+
+    from uanl.watson.openapi import build_openapi
+
+    settings = _settings()
+    text = json.dumps(build_openapi(settings.public_base_url), indent=2, ensure_ascii=False)
+    if file == "-":
+        typer.echo(text)
+        return
+    Path(file).write_text(text + "\n", encoding="utf-8")
+    typer.echo(f"Wrote {file} (server {settings.public_base_url})")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from uanl.clients.schemas import ClientCreate, ClientUpdate
+from uanl.core.crud import apply_changes, flush_or_conflict
+from uanl.core.errors import Conflict
+from uanl.models import Call, Client, ClientTier, ScheduledVisit, Ticket
+
+
+def _ensure_rfc_free(db: Session, rfc: str | None, exclude_id: int | None = None) -> None:
+    if not rfc:
+        return
+    stmt = select(Client.id).where(Client.rfc == rfc)
+    if exclude_id is not None:
+        stmt = stmt.where(Client.id != exclude_id)
+    if db.scalar(stmt) is not None:
+        raise Conflict(f"A client with RFC {rfc} already exists", field="rfc")
+
+
+def create_client(db: Session, data: ClientCreate) -> Client:
+    _ensure_rfc_free(db, data.rfc)
+    client = Client(**data.model_dump())
+    db.add(client)
+    flush_or_conflict(db, f"A client with RFC {data.rfc} already exists")
+    return client
+
+
+def update_client(
+    db: Session, client: Client, data: ClientUpdate, *, full: bool = False
+) -> dict[str, list[Any]]:
+    values = data.model_dump(exclude_unset=not full)
+    if full:
+        # PUT replaces: absent optional fields become empty, required ones keep defaults.
+        values = {
+            k: v
+            for k, v in values.items()
+            if v is not None or k not in ("name", "tier", "language")
+        }
+    _ensure_rfc_free(db, values.get("rfc"), exclude_id=client.id)
+    changes = apply_changes(client, values)
+    flush_or_conflict(db, "A client with that RFC already exists")
+    return changes
+
+
+def delete_client(db: Session, client: Client) -> None:
+    for model in (Ticket, Call, ScheduledVisit):
+        if db.scalar(select(exists().where(model.client_id == client.id))):
+            raise Conflict(
+                f"Client {client.id} has {model.__tablename__}; it cannot be deleted "
+                "(history must be kept)"
+            )
+    db.delete(client)
+    db.flush()
+
+
+def list_query(*, tier: ClientTier | None, q: str | None) -> Select[Client]:
+    stmt = select(Client)
+    if tier is not None:
+        stmt = stmt.where(Client.tier == tier)
+    if q:
+        like = f"%{q.lower()}%"
+        stmt = stmt.where(
+            or_(
+                func.lower(Client.name).like(like),
+                func.lower(Client.contact_name).like(like),
+                func.lower(Client.email).like(like),
+                func.lower(Client.rfc).like(like),
+            )
+        )
+    return stmt

@@ -1,0 +1,117 @@
+"""Engine and session handling: one transaction per request or task.
+
+Models carry no schema. On PostgreSQL every connection's search_path is `uanl`, so the
+tables live in that schema; on SQLite there is no schema. This keeps Alembic's batch
+operations working on SQLite (see DESIGN.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from uanl.core.config import Settings, get_settings, normalise_database_url
+
+SCHEMA = "uanl"
+
+_engine: Engine | None = None
+_session_factory: sessionmaker[Session] | None = None
+
+
+def build_engine(url: str, *, echo: bool = False, schema: str = SCHEMA) -> Engine:
+    url = normalise_database_url(url)
+    parsed = make_url(url)
+    kwargs: dict[str, Any] = {"echo": echo, "future": True}
+    if parsed.get_backend_name() == "postgresql":
+        kwargs["connect_args"] = {"options": f"-csearch_path={schema}"}
+        kwargs["pool_pre_ping"] = True
+        kwargs["pool_size"] = 10
+        kwargs["max_overflow"] = 20
+    elif parsed.get_backend_name() == "sqlite":
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+    engine = create_engine(url, **kwargs)
+    if parsed.get_backend_name() == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin_immediate)
+    return engine
+
+
+def _sqlite_begin_immediate(conn: Any) -> None:
+    # Every transaction takes SQLite's write lock up front. Embedded mode then serializes
+    # transactions across threads and processes (API and worker) instead of failing with
+    # "database is locked" when a read snapshot goes stale before its first write.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # pysqlite's own transaction handling is switched off: _sqlite_begin_immediate owns it.
+    dbapi_connection.isolation_level = None
+    # WAL lets readers outside a transaction proceed; foreign keys are off by default.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def configure(settings: Settings | None = None, *, url: str | None = None) -> Engine:
+    """(Re)build the process-wide engine; tests call it with their own URL."""
+    global _engine, _session_factory
+    settings = settings or get_settings()
+    if _engine is not None:
+        _engine.dispose()
+    _engine = build_engine(url or settings.effective_database_url, echo=settings.sql_echo)
+    _session_factory = sessionmaker(bind=_engine, expire_on_commit=False, autoflush=True)
+    return _engine
+
+
+def get_engine() -> Engine:
+    if _engine is None:
+        configure()
+    assert _engine is not None
+    return _engine
+
+
+def session_factory() -> sessionmaker[Session]:
+    if _session_factory is None:
+        configure()
+    assert _session_factory is not None
+    return _session_factory
+
+
+@contextmanager
+def session_scope() -> Iterator[Session]:
+    """A unit of work for tasks and commands: commit on success, roll back on error."""
+    session = session_factory()()
+    try:
+        yield session
+        session.commit()
+        # A unit of work that never touched the database fires no after_commit event.
+        from uanl.core.tasks import send_pending
+
+        send_pending(session)
+    except BaseException as exc:
+        # Some refusals must still record why (a revoked token family, a failed login).
+        if getattr(exc, "commit_anyway", False):
+            session.commit()
+        else:
+            session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def get_db() -> Iterator[Session]:
+    """FastAPI dependency (used with scope="function" so the commit precedes the response)."""
+    with session_scope() as session:
+        yield session
+
+
+def ping(engine: Engine | None = None) -> None:
+    with (engine or get_engine()).connect() as conn:
+        conn.execute(text("SELECT 1"))

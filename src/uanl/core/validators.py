@@ -1,0 +1,75 @@
+"""Field rules shared by the schemas: Mexican RFC, phone numbers, tags."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+_RFC_RE = re.compile(r"^([A-ZÑ&]{3,4})(\d{2})(\d{2})(\d{2})([A-Z\d]{2})([A-Z\d])$")
+# SAT's alphabet for the check digit; the space pads 12-character (company) RFCs.
+_RFC_ALPHABET = "0123456789ABCDEFGHIJKLMN&OPQRSTUVWXYZ Ñ"
+# The two generic RFCs the SAT issues (público en general, extranjeros).
+_GENERIC_RFCS = {"XAXX010101000", "XEXX010101000"}
+
+
+def rfc_check_digit(rfc_without_digit: str) -> str:
+    padded = rfc_without_digit.rjust(12)
+    total = sum(_RFC_ALPHABET.index(ch) * (13 - i) for i, ch in enumerate(padded))
+    remainder = 11 - total % 11
+    if remainder == 11:
+        return "0"
+    if remainder == 10:
+        return "A"
+    return str(remainder)
+
+
+def normalise_rfc(value: str) -> str:
+    """Upper-cased RFC, or ValueError saying what is wrong with it."""
+    rfc = re.sub(r"[\s\-]", "", value).upper()
+    if rfc in _GENERIC_RFCS:
+        return rfc
+    m = _RFC_RE.match(rfc)
+    if not m:
+        raise ValueError(
+            "RFC must be 3 letters (company) or 4 letters (person), a YYMMDD date and a "
+            "3-character homoclave, e.g. ABC680524P76"
+        )
+    yy, mm, dd = int(m.group(2)), int(m.group(3)), int(m.group(4))
+    for century in (2000, 1900):
+        try:
+            date(century + yy, mm, dd)
+            break
+        except ValueError:
+            continue
+    else:
+        raise ValueError(f"RFC date {m.group(2)}{m.group(3)}{m.group(4)} is not a valid date")
+    if rfc_check_digit(rfc[:-1]) != rfc[-1]:
+        raise ValueError("RFC check digit does not match (typo in the RFC?)")
+    return rfc
+
+
+def normalise_phone(value: str) -> str:
+    """Keep a leading + and the digits; 10 to 15 digits (Mexican numbers have 10)."""
+    raw = value.strip()
+    if not re.fullmatch(r"\+?[\d\s().\-]+", raw):
+        raise ValueError("phone may contain only digits, spaces, ( ) . - and a leading +")
+    digits = re.sub(r"\D", "", raw)
+    if not 10 <= len(digits) <= 15:
+        raise ValueError("phone must have 10 to 15 digits")
+    return ("+" if raw.startswith("+") else "") + digits
+
+
+_TAG_RE = re.compile(r"^[\wáéíóúñü\-]{1,40}$", re.IGNORECASE)
+
+
+def normalise_tags(tags: list[str]) -> list[str]:
+    out: list[str] = []
+    for tag in tags:
+        t = tag.strip().lower()
+        if not _TAG_RE.match(t):
+            raise ValueError(f"tag {tag!r} must be 1-40 letters, digits, _ or -")
+        if t not in out:
+            out.append(t)
+    if len(out) > 20:
+        raise ValueError("at most 20 tags")
+    return out

@@ -1,0 +1,441 @@
+"""Demo tickets with a lifecycle that is consistent with their age.
+
+Each ticket gets a planned timeline (assignment, first response, work, waiting, resolution,
+reopening, closing) drawn from plausible durations; the part after the dataset's "now" is
+cut off, so the state, the lifecycle instants and the event history always agree.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+from itertools import accumulate
+from typing import Any
+
+from uanl.demo import names
+from uanl.demo.clock import DIGITAL, PHONE, Clock, to_dt
+from uanl.demo.people import DemoClient, DemoOperator, ascii_slug, person_name
+
+HOUR = 3600.0
+CATEGORY_WEIGHTS = {
+    "redes": 22,
+    "hardware": 22,
+    "software": 20,
+    "facturacion": 14,
+    "telefonia": 10,
+    "accesos": 12,
+}
+PRIORITY_WEIGHTS = {"low": 25, "medium": 45, "high": 22, "urgent": 8}
+SOURCE_WEIGHTS = {"phone": 45, "email": 20, "web": 17, "watson": 11, "api": 7}
+# Priority -> (first response target, resolution target), in seconds (wall clock).
+SLA_TARGETS = {
+    "urgent": (15 * 60, 4 * HOUR),
+    "high": (60 * 60, 8 * HOUR),
+    "medium": (4 * HOUR, 24 * HOUR),
+    "low": (8 * HOUR, 72 * HOUR),
+}
+BUMP = {"low": "medium", "medium": "high", "high": "urgent"}
+OPEN_STATES = ("new", "open", "in_progress", "waiting")
+CSAT_WEIGHTS = (3, 5, 12, 30, 50)
+
+
+@dataclass
+class TicketSummary:
+    """What the call generator needs to link calls to tickets."""
+
+    id: int
+    created: float
+    client_id: int | None
+    source: str
+    created_by: int | None
+
+
+@dataclass
+class VisitCandidate:
+    """A ticket that could need an on-site visit."""
+
+    ticket_id: int
+    first_response: float
+    resolved: float | None
+    assignee_id: int
+    client: DemoClient
+    category: str
+    state: str
+
+
+@dataclass
+class TicketRows:
+    tickets: list[dict[str, Any]] = field(default_factory=list)
+    tags: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    comments: list[dict[str, Any]] = field(default_factory=list)
+    summaries: list[TicketSummary] = field(default_factory=list)
+    visit_candidates: list[VisitCandidate] = field(default_factory=list)
+    watson_candidates: list[tuple[int, float, DemoClient | None, dict[str, Any]]] = field(
+        default_factory=list
+    )
+
+
+def lognormal(rng: random.Random, median: float, sigma: float) -> float:
+    return rng.lognormvariate(math.log(median), sigma)
+
+
+def _pick(rng: random.Random, weights: dict[str, int], k: int) -> list[str]:
+    return rng.choices(list(weights), cum_weights=list(accumulate(weights.values())), k=k)
+
+
+class TicketFactory:
+    """Builds ticket rows in creation order, tracking each operator's open load."""
+
+    def __init__(
+        self,
+        rng: random.Random,
+        clock: Clock,
+        operators: list[DemoOperator],
+        clients: list[DemoClient],
+        first_ids: dict[str, int],
+    ) -> None:
+        self.rng = rng
+        self.clock = clock
+        self.clients = clients
+        self.client_cum = list(accumulate(c.weight for c in clients))
+        staff = [o for o in operators if o.role == "operator"]
+        self.call_takers = staff
+        self.supervisor = next((o for o in operators if o.role == "supervisor"), None)
+        self.by_skill = {s: [o for o in staff if s in o.skills] for s in names.SKILLS}
+        self.open_load: dict[int, int] = {o.id: 0 for o in operators}
+        self.names = {o.id: o.name for o in operators}
+        self.next_event = first_ids["ticket_events"]
+        self.next_comment = first_ids["ticket_comments"]
+        self.rows = TicketRows()
+
+    def build(self, count: int, first_id: int) -> TicketRows:
+        rng = self.rng
+        sources = _pick(rng, SOURCE_WEIGHTS, count)
+        phone_n = sources.count("phone")
+        phone_times = iter(sorted(self.clock.sample(rng, phone_n, PHONE)))
+        digital_times = iter(sorted(self.clock.sample(rng, count - phone_n, DIGITAL)))
+        planned = [(next(phone_times) if s == "phone" else next(digital_times), s) for s in sources]
+        planned.sort(key=lambda p: p[0])
+        categories = _pick(rng, CATEGORY_WEIGHTS, count)
+        priorities = _pick(rng, PRIORITY_WEIGHTS, count)
+        client_idx = rng.choices(range(len(self.clients)), cum_weights=self.client_cum, k=count)
+        for i, (created, source) in enumerate(planned):
+            client = self.clients[client_idx[i]] if rng.random() > 0.03 else None
+            self._ticket(first_id + i, created, source, categories[i], priorities[i], client)
+        return self.rows
+
+    def _assignee(self, category: str, must_be_free: bool) -> DemoOperator | None:
+        pool = self.by_skill[category]
+        if must_be_free:
+            pool = [o for o in pool if o.is_available and self.open_load[o.id] < o.max_open_tickets]
+        if not pool:
+            return None
+        return self.rng.choice(pool)
+
+    def _plan(
+        self, created: float, priority: str, assignee: DemoOperator, cancel: bool
+    ) -> list[tuple[float, str, Any, int | None]]:
+        """(time, field, new value, actor id) steps from assignment to closing."""
+        rng = self.rng
+        resp_target, res_target = SLA_TARGETS[priority]
+        resp = max(60.0, lognormal(rng, resp_target * 0.4, 1.0))
+        work = max(resp + 600, lognormal(rng, res_target * 0.45, 0.9))
+        if rng.random() < 0.02:  # stuck for days: waiting on a spare part or on the client
+            work *= rng.uniform(4, 12)
+        fr = created + resp
+        by_system = None if rng.random() < 0.7 else getattr(self.supervisor, "id", None)
+        steps: list[tuple[float, str, Any, int | None]] = [
+            (created + resp * rng.uniform(0.2, 0.8), "assignee_id", assignee.id, by_system),
+            (fr, "state", "open", assignee.id),
+        ]
+        start = fr + min(lognormal(rng, 1.5 * HOUR, 1.0), 0.4 * (work - resp))
+        if priority in BUMP and rng.random() < 0.06:
+            steps.append((fr + (start - fr) * 0.5, "priority", BUMP[priority], assignee.id))
+        steps.append((start, "state", "in_progress", assignee.id))
+        res = created + work
+        if rng.random() < 0.22:
+            w0 = start + (res - start) * rng.uniform(0.2, 0.6)
+            pause = lognormal(rng, 5 * HOUR, 1.0)
+            steps.append((w0, "state", "waiting", assignee.id))
+            steps.append((w0 + pause, "state", "in_progress", assignee.id))
+            res += pause
+        if cancel:  # given up before it was ever resolved
+            cut = created + rng.uniform(0.05, 0.8) * (res - created)
+            return [s for s in steps if s[0] < cut] + [(cut, "state", "cancelled", assignee.id)]
+        steps.append((res, "state", "resolved", assignee.id))
+        if rng.random() < 0.03:
+            reopen = res + rng.uniform(2 * HOUR, 4 * 24 * HOUR)
+            res = reopen + 1800 + lognormal(rng, 6 * HOUR, 0.8)
+            steps += [
+                (reopen, "state", "open", assignee.id),
+                (reopen + 1800, "state", "in_progress", assignee.id),
+                (res, "state", "resolved", assignee.id),
+            ]
+        if rng.random() < 0.5:
+            close_after = min(72 * HOUR, lognormal(rng, 20 * HOUR, 0.8))
+            steps.append((res + close_after, "state", "closed", assignee.id))
+        else:
+            steps.append((res + 72 * HOUR, "state", "closed", None))  # auto-close after 72 h
+        return steps
+
+    def _ticket(
+        self,
+        tid: int,
+        created: float,
+        source: str,
+        category: str,
+        priority: str,
+        client: DemoClient | None,
+    ) -> None:
+        rng, end = self.rng, self.clock.end
+        titles, descriptions = names.TICKET_TEXTS[category]
+        title = rng.choice(titles).format(suc=rng.choice(names.BRANCHES), n=rng.randint(2, 30))
+        description = rng.choice(descriptions)
+        if client is not None and rng.random() < 0.6:
+            requester, req_email = client.contact_name, client.email
+        else:
+            requester = person_name(rng)
+            domain = client.domain if client else "gmail.com"
+            parts = requester.split()
+            req_email = f"{ascii_slug(parts[0])}.{ascii_slug(parts[-2])}@{domain}"
+        created_by = rng.choice(self.call_takers).id if source == "phone" else None
+        tags = list(dict.fromkeys(rng.sample(names.CATEGORY_TAGS[category], rng.randint(0, 2))))
+        if client is not None and client.tier in ("premium", "enterprise") and rng.random() < 0.5:
+            tags.append("vip")
+        tags.sort()
+
+        # Plan the whole life, then cut it at the dataset's "now".
+        assignee = self._assignee(category, must_be_free=False)
+        cancel = rng.random() < 0.03
+        steps = self._plan(created, priority, assignee, cancel) if assignee else []
+        steps = [s for s in steps if s[0] <= end]
+        final_state = next((v for _, f, v, _ in reversed(steps) if f == "state"), "new")
+        if final_state in OPEN_STATES and steps:
+            # Still open now: it must sit with an available operator who has room for it.
+            free = self._assignee(category, must_be_free=True)
+            if free is None:
+                steps = []  # the backlog: new, unassigned, not yet answered
+            else:
+                swap = {assignee.id: free.id} if assignee else {}
+                steps = [
+                    (t, f, swap.get(v, v) if f == "assignee_id" else v, swap.get(a, a) if a else a)
+                    for t, f, v, a in steps
+                ]
+                self.open_load[free.id] += 1
+        self._emit(
+            tid,
+            created,
+            source,
+            category,
+            priority,
+            client,
+            title,
+            description,
+            requester,
+            req_email,
+            created_by,
+            tags,
+            steps,
+        )
+
+    def _emit(
+        self,
+        tid: int,
+        created: float,
+        source: str,
+        category: str,
+        priority: str,
+        client: DemoClient | None,
+        title: str,
+        description: str,
+        requester: str,
+        req_email: str,
+        created_by: int | None,
+        tags: list[str],
+        steps: list[tuple[float, str, Any, int | None]],
+    ) -> None:
+        rng, rows, end = self.rng, self.rows, self.clock.end
+        client_id = client.id if client else None
+        initial = {
+            "title": title,
+            "description": description,
+            "priority": priority,
+            "category": category,
+            "client_id": client_id,
+            "source": source,
+            "requester_name": requester,
+            "requester_email": req_email,
+        }
+        actor_type = {"phone": "operator", "watson": "watson"}.get(source, "system")
+        created_changes: dict[str, list[Any]] = {
+            k: [None, v] for k, v in initial.items() if v is not None
+        }
+        if tags:
+            created_changes["tags"] = [None, tags]
+        self._event(tid, created_by, actor_type, "created", created_changes, None, created)
+        current: dict[str, Any] = {"state": "new", "assignee_id": None, "priority": priority}
+        fr = resolved = closed = reopened = assigned = paused_at = None
+        paused_total = 0.0
+        reopen_count = updates = 0
+        for t, fld, value, actor in steps:
+            before = current[fld]
+            current[fld] = value
+            updates += 1
+            note = (
+                "Asignación automática por habilidad"
+                if fld == "assignee_id" and actor is None
+                else None
+            )
+            if fld == "state" and value == "closed" and actor is None:
+                note = "Cierre automático a las 72 h de resuelto"
+            self._event(
+                tid,
+                actor,
+                "operator" if actor else "system",
+                "updated",
+                {fld: [before, value]},
+                note,
+                t,
+            )
+            if fld == "assignee_id":
+                assigned = t
+            elif fld == "state":
+                if value == "open" and before == "new":
+                    fr = t
+                if before == "waiting" and paused_at is not None:
+                    paused_total += t - paused_at
+                    paused_at = None
+                if value == "waiting":
+                    paused_at = t
+                if value == "resolved":
+                    resolved = t
+                if value == "open" and before == "resolved":
+                    reopened, resolved = t, None
+                    reopen_count += 1
+                if value == "closed":
+                    closed = t
+        state, final_priority = current["state"], current["priority"]
+        resp_target, res_target = SLA_TARGETS[final_priority]
+        fr_due, res_due = created + resp_target, created + res_target + paused_total
+        last = steps[-1][0] if steps else created
+        rows.tickets.append(
+            initial
+            | {
+                "id": tid,
+                "priority": final_priority,
+                "state": state,
+                "assignee_id": current["assignee_id"],
+                "created_by_id": created_by,
+                "first_response_due_at": to_dt(fr_due),
+                "resolution_due_at": to_dt(res_due),
+                "sla_status": _sla_status(state, end, fr, resolved, fr_due, res_due, created),
+                "sla_policy_id": None,
+                "sla_paused_at": to_dt(paused_at) if paused_at else None,
+                "sla_paused_minutes": round(paused_total / 60, 1),
+                "first_responded_at": to_dt(fr) if fr else None,
+                "resolved_at": to_dt(resolved) if resolved else None,
+                "closed_at": to_dt(closed) if closed else None,
+                "reopened_at": to_dt(reopened) if reopened else None,
+                "reopen_count": reopen_count,
+                "assigned_at": to_dt(assigned) if assigned else None,
+                "escalation_level": 0,
+                "escalated_at": None,
+                "csat_score": None,
+                "csat_comment": None,
+                "csat_submitted_at": None,
+                "version": 1 + updates,
+                "created_at": to_dt(created),
+                "updated_at": to_dt(last),
+            }
+        )
+        if state in ("resolved", "closed") and rng.random() < 0.55:
+            weights = CSAT_WEIGHTS if resolved and resolved <= res_due else (12, 15, 25, 28, 20)
+            rows.tickets[-1]["csat_score"] = rng.choices(range(1, 6), weights=weights)[0]
+            submitted = min(end, (resolved or created) + lognormal(rng, 5 * HOUR, 1.0))
+            rows.tickets[-1]["csat_submitted_at"] = to_dt(submitted)
+            if rng.random() < 0.3:
+                rows.tickets[-1]["csat_comment"] = rng.choice(names.CSAT_COMMENTS)
+        rows.tags.extend({"ticket_id": tid, "tag": tag} for tag in tags)
+        rows.summaries.append(TicketSummary(tid, created, client_id, source, created_by))
+        assignee = current["assignee_id"]
+        if fr is not None and assignee is not None:
+            self._comments(tid, fr, last, assignee)
+            if client is not None:
+                final_res = resolved if state in ("resolved", "closed") else None
+                rows.visit_candidates.append(
+                    VisitCandidate(tid, fr, final_res, assignee, client, category, state)
+                )
+        if source == "watson":
+            rows.watson_candidates.append((tid, created, client, initial | {"state": state}))
+
+    def _event(
+        self,
+        tid: int,
+        actor: int | None,
+        actor_type: str,
+        kind: str,
+        changes: dict[str, Any],
+        note: str | None,
+        at: float,
+    ) -> None:
+        self.rows.events.append(
+            {
+                "id": self.next_event,
+                "ticket_id": tid,
+                "actor_id": actor,
+                "actor_type": actor_type,
+                "kind": kind,
+                "changes": changes,
+                "note": note,
+                "created_at": to_dt(at),
+            }
+        )
+        self.next_event += 1
+
+    def _comments(self, tid: int, fr: float, last: float, author: int) -> None:
+        rng = self.rng
+        picks: list[tuple[float, str, bool]] = []
+        if rng.random() < 0.4:
+            picks.append((fr, rng.choice(names.REPLIES), False))
+        if rng.random() < 0.12:
+            picks.append(
+                (fr + (max(last, fr) - fr) * rng.random(), rng.choice(names.INTERNAL_NOTES), True)
+            )
+        for at, body, internal in sorted(picks):
+            self.rows.comments.append(
+                {
+                    "id": self.next_comment,
+                    "ticket_id": tid,
+                    "author_id": author,
+                    "author_name": self.names.get(author),
+                    "author_email": None,
+                    "body": body,
+                    "is_internal": internal,
+                    "created_at": to_dt(at),
+                }
+            )
+            self.next_comment += 1
+
+
+def _sla_status(
+    state: str,
+    now: float,
+    fr: float | None,
+    resolved: float | None,
+    fr_due: float,
+    res_due: float,
+    created: float,
+) -> str | None:
+    if state == "cancelled":
+        return None
+    if state in ("resolved", "closed"):
+        return "met" if resolved is not None and resolved <= res_due else "breached"
+    if state == "waiting":
+        return "paused"
+    if now > res_due or (fr is None and now > fr_due):
+        return "breached"
+    if now > created + 0.75 * (res_due - created):
+        return "at_risk"
+    return "on_track"

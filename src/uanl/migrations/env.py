@@ -1,0 +1,66 @@
+"""Alembic environment: schema `uanl` on PostgreSQL, plain tables on SQLite."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from alembic import context
+from sqlalchemy import text
+
+from uanl.core.db import SCHEMA, build_engine
+from uanl.core.migrate import include_object
+from uanl.models import Base
+from uanl.models.base import UTCDateTime
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
+    # Migrations must not import application types that may change later.
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
+def run_migrations_offline() -> None:
+    context.configure(
+        url=config.get_main_option("sqlalchemy.url"),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_as_batch=True,
+        render_item=_render_item,
+        include_object=include_object,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    url = config.get_main_option("sqlalchemy.url")
+    assert url, "sqlalchemy.url must be set by uanl.core.migrate"
+    engine = build_engine(url)
+    is_pg = engine.dialect.name == "postgresql"
+    with engine.connect() as connection:
+        if is_pg:
+            connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}"))
+            connection.execute(text(f"SET search_path TO {SCHEMA}"))
+            connection.commit()
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=True,
+            render_item=_render_item,
+            include_object=include_object,
+            version_table_schema=SCHEMA if is_pg else None,
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

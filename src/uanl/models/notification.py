@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from uanl.models.base import (
+    Base,
+    IdMixin,
+    JSONType,
+    Language,
+    NotificationChannel,
+    NotificationStatus,
+    TimestampMixin,
+    str_enum,
+)
+
+
+class Notification(IdMixin, TimestampMixin, Base):
+    """Every message the desk sends: a row first, then a task (transactional outbox)."""
+
+    __tablename__ = "notifications"
+
+    channel: Mapped[NotificationChannel] = mapped_column(
+        str_enum(NotificationChannel, "notification_channel")
+    )
+    event: Mapped[str] = mapped_column(String(60))
+    recipient: Mapped[str] = mapped_column(String(500))
+    recipient_operator_id: Mapped[int | None] = mapped_column(
+        ForeignKey("operators.id", ondelete="SET NULL")
+    )
+    recipient_client_id: Mapped[int | None] = mapped_column(
+        ForeignKey("clients.id", ondelete="SET NULL")
+    )
+    language: Mapped[Language] = mapped_column(
+        str_enum(Language, "notification_language"), default=Language.es
+    )
+    subject: Mapped[str | None] = mapped_column(String(300))
+    body: Mapped[str | None] = mapped_column(Text)
+    template: Mapped[str | None] = mapped_column(String(80))
+    context: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    status: Mapped[NotificationStatus] = mapped_column(
+        str_enum(NotificationStatus, "notification_status"), default=NotificationStatus.pending
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    # One message per event and recipient, however often the event is replayed.
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
+    visit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("scheduled_visits.id", ondelete="SET NULL")
+    )
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id", ondelete="SET NULL"))
+
+    __table_args__ = (
+        Index(None, "status", "next_attempt_at"),
+        Index(None, "channel", "created_at"),
+        Index(None, "ticket_id"),
+        Index(None, "created_at"),
+    )

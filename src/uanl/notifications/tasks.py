@@ -1,0 +1,44 @@
+"""Celery tasks for notifications: thin, take ids, open their own session, call the service.
+
+Retries are not Celery's: a transient failure puts the row back to `pending` with its own
+`next_attempt_at`, and the task re-queues itself with that countdown. If that message is
+lost (broker restart, worker killed), the sweep finds the row from the database.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+from loguru import logger
+
+from uanl.core.db import session_scope
+from uanl.core.tasks import send_now
+from uanl.models import utcnow
+from uanl.notifications import service
+
+
+@shared_task(
+    name=service.DELIVER_TASK,
+    acks_late=True,
+    ignore_result=True,
+    time_limit=100,
+    soft_time_limit=90,
+)
+def deliver_task(notification_id: int) -> str:
+    with session_scope() as db:
+        outcome = service.deliver(db, notification_id)
+    if outcome.status == "retry" and outcome.retry_in is not None:
+        send_now(
+            service.DELIVER_TASK,
+            notification_id,
+            _options={**service.TASK_OPTIONS, "countdown": outcome.retry_in},
+        )
+    return outcome.status
+
+
+@shared_task(name="uanl.notifications.sweep", acks_late=True, time_limit=120, soft_time_limit=100)
+def notification_sweep_task(grace_s: float = 15.0) -> int:
+    with session_scope() as db:
+        ids = service.sweep(db, utcnow(), grace_s=grace_s)
+    if ids:
+        logger.info("notification sweep queued {} notifications", len(ids))
+    return len(ids)

@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Path
+
+from uanl.auth.dependencies import DB, CurrentOperator
+from uanl.core.crud import get_or_404
+from uanl.models import Operator
+
+
+def valid_operator(db: DB, _: CurrentOperator, operator_id: Annotated[int, Path(ge=1)]) -> Operator:
+    return get_or_404(db, Operator, operator_id, "Operator")
+
+
+ValidOperator = Annotated[Operator, Depends(valid_operator)]

@@ -1,0 +1,1 @@
+"""Reports: summary reports, custom queries, BI rows, background jobs and schedules."""

@@ -1,0 +1,94 @@
+"""HTTP for custom reports and the BI analytics feed (`/reports/custom`, `/reports/analytics`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
+
+from fastapi import Query, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+
+from uanl.auth.dependencies import DB, SupervisorOrAdmin
+from uanl.core.routing import SlashRouter
+from uanl.reports import analytics, custom
+from uanl.reports.formats import MEDIA_TYPES, stream
+
+router = SlashRouter(prefix="/reports", tags=["reports"])
+
+
+@router.post("/custom", summary="Run a custom report over a whitelisted dataset")
+def custom_report(db: DB, _: SupervisorOrAdmin, body: custom.CustomQuery) -> Response:
+    plan = custom.build_plan(db, body)
+    cols = custom.columns(plan)
+    rows = custom.run(db, plan)
+    if body.format == "json":
+        items = list(rows)
+        return JSONResponse(
+            {
+                "dataset": plan.dataset.name,
+                "columns": [
+                    {
+                        "key": c.key,
+                        "header": c.header_en if body.lang == "en" else c.header_es,
+                        "kind": c.kind,
+                    }
+                    for c in cols
+                ],
+                "rows": _jsonable(items),
+                "row_count": len(items),
+            }
+        )
+    body_stream = stream(
+        list(rows), cols, body.format, meta=custom.meta(plan), lang=body.lang, bom=False
+    )
+    name = f"custom-{plan.dataset.name}.{body.format}"
+    return StreamingResponse(
+        body_stream,
+        media_type=MEDIA_TYPES[body.format],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _jsonable(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {k: v.isoformat() if isinstance(v, datetime) else v for k, v in row.items()} for row in rows
+    ]
+
+
+@router.get("/analytics", summary="Flat rows for BI tools, incremental by updated_at cursor")
+def analytics_feed(
+    db: DB,
+    _: SupervisorOrAdmin,
+    request: Request,
+    entity: Literal["tickets", "calls"] = "tickets",
+    updated_since: Annotated[datetime | None, Query(description="ISO 8601; first sync")] = None,
+    cursor: Annotated[str | None, Query(max_length=200, description="next_cursor")] = None,
+    limit: Annotated[int, Query(ge=1, le=analytics.MAX_PAGE)] = 1000,
+    format: Literal["json", "jsonl", "csv"] = "json",
+    lang: Literal["es", "en"] = "es",
+) -> Response:
+    rows, next_cursor, has_more = analytics.page(
+        db, entity, cursor=cursor, updated_since=updated_since, limit=limit
+    )
+    headers: dict[str, str] = {}
+    if next_cursor:
+        headers["X-Next-Cursor"] = next_cursor
+        query = {"entity": entity, "cursor": next_cursor, "limit": limit, "format": format}
+        url = str(request.url.replace(query=urlencode(query)))
+        headers["Link"] = f'<{url}>; rel="{"next" if has_more else "sync"}"'
+    headers["X-Has-More"] = "true" if has_more else "false"
+    if format == "json":
+        return JSONResponse(
+            {"items": _jsonable(rows), "next_cursor": next_cursor, "has_more": has_more},
+            headers=headers,
+        )
+    params = {"entity": entity, "updated_since": updated_since, "cursor": cursor}
+    body = stream(
+        rows,
+        analytics.columns_for(entity),
+        format,
+        meta=analytics.meta(entity, params),
+        lang=lang,
+    )
+    return StreamingResponse(body, media_type=MEDIA_TYPES[format], headers=headers)

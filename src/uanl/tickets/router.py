@@ -1,0 +1,208 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Query, Response, status
+from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime
+from sqlalchemy import select
+
+from uanl.auth.dependencies import DB, CurrentOperator
+from uanl.core import idempotency
+from uanl.core.errors import ValidationFailed
+from uanl.core.pagination import (
+    EXACT_COUNT_LIMIT,
+    Page,
+    PageParams,
+    page_params,
+    paginate_page,
+    parse_sort,
+)
+from uanl.core.routing import SlashRouter
+from uanl.models import (
+    Ticket,
+    TicketComment,
+    TicketEvent,
+    TicketPriority,
+    TicketSource,
+    TicketState,
+)
+from uanl.tickets import service
+from uanl.tickets.dependencies import ValidTicket
+from uanl.tickets.schemas import (
+    CommentCreate,
+    CommentRead,
+    TicketCreate,
+    TicketEventRead,
+    TicketRead,
+    TicketStats,
+    TicketUpdate,
+)
+from uanl.tickets.stats import ticket_stats
+
+router = SlashRouter(prefix="/tickets", tags=["tickets"])
+
+SORTS = {
+    "id": Ticket.id,
+    "created_at": Ticket.created_at,
+    "updated_at": Ticket.updated_at,
+    "priority": Ticket.priority_rank,
+    "state": Ticket.state,
+    "resolution_due_at": Ticket.resolution_due_at,
+    "title": Ticket.title,
+}
+
+
+@router.get("/", response_model=Page[TicketRead], summary="List tickets")
+def list_tickets(
+    db: DB,
+    _: CurrentOperator,
+    page: Annotated[PageParams, Depends(page_params)],
+    state: Annotated[list[TicketState] | None, Query(description="Repeatable")] = None,
+    priority: Annotated[list[TicketPriority] | None, Query(description="Repeatable")] = None,
+    assignee_id: Annotated[int | None, Query(ge=1)] = None,
+    unassigned: bool | None = None,
+    client_id: Annotated[int | None, Query(ge=1)] = None,
+    category: Annotated[str | None, Query(max_length=60)] = None,
+    source: TicketSource | None = None,
+    tag: Annotated[str | None, Query(max_length=40)] = None,
+    created_from: AwareDatetime | None = None,
+    created_to: AwareDatetime | None = None,
+    overdue: bool | None = None,
+    q: Annotated[
+        str | None, Query(min_length=1, max_length=100, description="Text in title or description")
+    ] = None,
+    sort: Annotated[
+        str | None, Query(description="e.g. -created_at or -priority,created_at")
+    ] = None,
+) -> Page[TicketRead]:
+    try:
+        order = parse_sort(sort, SORTS, "-created_at")
+    except ValueError as exc:
+        raise ValidationFailed("sort", str(exc)) from exc
+    if created_from and created_to and created_from > created_to:
+        raise ValidationFailed("created_to", "must not be before created_from")
+    stmt = service.list_query(
+        states=state,
+        priorities=priority,
+        assignee_id=assignee_id,
+        unassigned=unassigned,
+        client_id=client_id,
+        category=category,
+        source=source,
+        tag=tag,
+        created_from=created_from,
+        created_to=created_to,
+        overdue=overdue,
+        q=q,
+    ).order_by(*order, Ticket.id.desc())
+    # Text search pays a LIKE per row: count exactly only the first thousand matches.
+    exact = 1_000 if q else EXACT_COUNT_LIMIT
+    return paginate_page(db, stmt, page, TicketRead.model_validate, exact)
+
+
+@router.post(
+    "/",
+    response_model=TicketRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a ticket",
+    responses={
+        201: {
+            "description": "Created; a retry with the same Idempotency-Key returns the same ticket"
+        }
+    },
+)
+def create_ticket(
+    body: TicketCreate,
+    db: DB,
+    actor: CurrentOperator,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> Response | TicketRead:
+    scope = f"tickets.create:{actor.id}"
+    if idempotency_key:
+        fingerprint = idempotency.request_fingerprint(body.model_dump(mode="json"))
+        previous = idempotency.replay(db, idempotency_key, scope, fingerprint)
+        if previous is not None:
+            return JSONResponse(
+                previous.response,
+                status_code=previous.status_code,
+                headers={"Idempotent-Replayed": "true"},
+            )
+    ticket = service.create_ticket(db, body, actor)
+    result = TicketRead.model_validate(ticket)
+    if idempotency_key:
+        idempotency.remember(db, idempotency_key, scope, 201, result.model_dump(mode="json"))
+    return result
+
+
+@router.get("/stats", response_model=TicketStats, summary="Ticket statistics")
+def stats(
+    db: DB,
+    _: CurrentOperator,
+    period_from: Annotated[AwareDatetime | None, Query(alias="from")] = None,
+    period_to: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+) -> TicketStats:
+    if period_from and period_to and period_from > period_to:
+        raise ValidationFailed("to", "must not be before from")
+    return ticket_stats(db, period_from, period_to)
+
+
+@router.get("/{ticket_id}", response_model=TicketRead, summary="Get a ticket")
+def get_ticket(ticket: ValidTicket, _: CurrentOperator) -> TicketRead:
+    return TicketRead.model_validate(ticket)
+
+
+@router.put(
+    "/{ticket_id}",
+    response_model=TicketRead,
+    summary="Update a ticket (only the fields sent change)",
+)
+def put_ticket(
+    ticket: ValidTicket, body: TicketUpdate, db: DB, actor: CurrentOperator
+) -> TicketRead:
+    service.update_ticket(db, ticket, body, actor)
+    return TicketRead.model_validate(ticket)
+
+
+@router.patch("/{ticket_id}", response_model=TicketRead, summary="Update some fields")
+def patch_ticket(
+    ticket: ValidTicket, body: TicketUpdate, db: DB, actor: CurrentOperator
+) -> TicketRead:
+    service.update_ticket(db, ticket, body, actor)
+    return TicketRead.model_validate(ticket)
+
+
+@router.get(
+    "/{ticket_id}/history",
+    response_model=list[TicketEventRead],
+    summary="Every change: who, what, before/after, when",
+)
+def history(ticket: ValidTicket, db: DB, _: CurrentOperator) -> list[TicketEventRead]:
+    rows = db.scalars(
+        select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.id)
+    )
+    return [TicketEventRead.model_validate(r) for r in rows]
+
+
+@router.get(
+    "/{ticket_id}/comments", response_model=list[CommentRead], summary="Replies and internal notes"
+)
+def list_comments(
+    ticket: ValidTicket, db: DB, _: CurrentOperator, include_internal: bool = True
+) -> list[CommentRead]:
+    stmt = select(TicketComment).where(TicketComment.ticket_id == ticket.id)
+    if not include_internal:
+        stmt = stmt.where(TicketComment.is_internal.is_(False))
+    return [CommentRead.model_validate(c) for c in db.scalars(stmt.order_by(TicketComment.id))]
+
+
+@router.post(
+    "/{ticket_id}/comments",
+    response_model=CommentRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Reply or add an internal note",
+)
+def add_comment(
+    ticket: ValidTicket, body: CommentCreate, db: DB, actor: CurrentOperator
+) -> CommentRead:
+    return CommentRead.model_validate(service.add_comment(db, ticket, body, actor))

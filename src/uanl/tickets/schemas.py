@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import Field, StringConstraints
+
+from uanl.core.schemas import Email, ReadModel, Strict, Tags, Timestamps
+from uanl.models import SlaStatus, TicketPriority, TicketSource, TicketState
+
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
+Description = Annotated[str, StringConstraints(max_length=20_000)]
+Category = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=60)
+]
+
+
+class TicketCreate(Strict):
+    title: Title
+    description: Description = ""
+    priority: TicketPriority = TicketPriority.medium
+    category: Category | None = None
+    client_id: int | None = Field(None, ge=1)
+    assignee_id: int | None = Field(None, ge=1)
+    source: TicketSource = TicketSource.api
+    tags: Tags = Field(default_factory=list)
+    requester_name: Annotated[str, StringConstraints(max_length=120)] | None = None
+    requester_email: Email | None = None
+
+
+class TicketUpdate(Strict):
+    title: Title | None = None
+    description: Description | None = None
+    priority: TicketPriority | None = None
+    state: TicketState | None = None
+    category: Category | None = None
+    client_id: int | None = Field(None, ge=1)
+    assignee_id: int | None = Field(None, ge=1)
+    tags: Tags | None = None
+    requester_name: Annotated[str, StringConstraints(max_length=120)] | None = None
+    requester_email: Email | None = None
+    version: int | None = Field(
+        None, ge=1, description="If given, the update applies only to this version (else 409)"
+    )
+
+
+class TicketRead(Timestamps):
+    id: int
+    title: str
+    description: str
+    priority: TicketPriority
+    state: TicketState
+    category: str | None
+    client_id: int | None
+    assignee_id: int | None
+    created_by_id: int | None
+    source: TicketSource
+    tags: list[str]
+    requester_name: str | None
+    requester_email: str | None
+    first_response_due_at: datetime | None
+    resolution_due_at: datetime | None
+    sla_status: SlaStatus | None
+    first_responded_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    reopened_at: datetime | None
+    reopen_count: int
+    escalation_level: int
+    csat_score: int | None
+    version: int
+
+
+class CommentCreate(Strict):
+    body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
+    is_internal: bool = Field(False, description="Internal notes are never shown to the client")
+
+
+class CommentRead(ReadModel):
+    id: int
+    ticket_id: int
+    author_id: int | None
+    author_name: str | None
+    body: str
+    is_internal: bool
+    created_at: datetime
+
+
+class TicketEventRead(ReadModel):
+    id: int
+    ticket_id: int
+    actor_id: int | None
+    actor_type: str
+    kind: str
+    changes: dict[str, Any]
+    note: str | None
+    created_at: datetime
+
+
+class TicketStats(ReadModel):
+    total: int
+    by_state: dict[str, int]
+    by_priority: dict[str, int]
+    open: int
+    overdue: int
+    unassigned_open: int
+    avg_first_response_s: float | None
+    avg_resolution_s: float | None
+    period_from: datetime | None
+    period_to: datetime | None

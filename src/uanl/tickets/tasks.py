@@ -1,0 +1,68 @@
+"""Celery tasks for tickets: thin wrappers that open their own session and call services."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from loguru import logger
+from sqlalchemy.exc import OperationalError
+
+from uanl.core.db import session_scope
+from uanl.models import utcnow
+
+
+@shared_task(
+    name="uanl.tickets.assignment_sweep", acks_late=True, time_limit=120, soft_time_limit=100
+)
+def assignment_sweep_task() -> int:
+    from uanl.tickets.assignment import assignment_sweep
+
+    with session_scope() as db:
+        n = assignment_sweep(db, utcnow())
+    if n:
+        logger.info("assignment sweep assigned {} queued tickets", n)
+    return n
+
+
+@shared_task(
+    name="uanl.tickets.assign",
+    acks_late=True,
+    time_limit=60,
+    soft_time_limit=50,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def assign_ticket_task(ticket_id: int) -> int | None:
+    """Assign one ticket whose create found the assignment lock busy (idempotent)."""
+    from uanl.models import OPEN_STATES, Ticket
+    from uanl.tickets.assignment import auto_assign
+
+    with session_scope() as db:
+        ticket = db.get(Ticket, ticket_id)
+        if ticket is None or ticket.assignee_id is not None or ticket.state not in OPEN_STATES:
+            return None
+        operator = auto_assign(db, ticket, utcnow())
+        return operator.id if operator else None
+
+
+@shared_task(
+    name="uanl.tickets.escalation_sweep", acks_late=True, time_limit=120, soft_time_limit=100
+)
+def escalation_sweep_task() -> int:
+    from uanl.tickets.escalation import escalation_sweep
+
+    with session_scope() as db:
+        n = escalation_sweep(db, utcnow())
+    if n:
+        logger.info("escalation sweep escalated {} tickets", n)
+    return n
+
+
+@shared_task(
+    name="uanl.tickets.sla_status_sweep", acks_late=True, time_limit=120, soft_time_limit=100
+)
+def sla_status_sweep_task() -> int:
+    from uanl.sla.service import refresh_statuses
+
+    with session_scope() as db:
+        return refresh_statuses(db, utcnow())

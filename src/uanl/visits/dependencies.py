@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Path
+
+from uanl.auth.dependencies import DB, CurrentOperator
+from uanl.core.crud import get_or_404
+from uanl.models import ScheduledVisit
+
+
+def valid_visit(db: DB, _: CurrentOperator, visit_id: Annotated[int, Path(ge=1)]) -> ScheduledVisit:
+    return get_or_404(db, ScheduledVisit, visit_id, "Visit")
+
+
+ValidVisit = Annotated[ScheduledVisit, Depends(valid_visit)]

@@ -1,0 +1,193 @@
+"""The webhook's brain: understand one message, finish or start an action, record the turn."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from uanl.core import config
+from uanl.core.errors import AppError, Conflict
+from uanl.models import WatsonActivity, utcnow
+from uanl.watson import sessions
+from uanl.watson.nlu import analyze
+from uanl.watson.nlu.entities import extract_entities
+from uanl.watson.replies import say
+from uanl.watson.runners import ACTION_FOR, RUNNERS, Outcome
+from uanl.watson.shapes import Inbound
+
+_CANCEL = re.compile(
+    r"^\s*(cancela\w*|olvidalo|olvídalo|no importa|ya no|déjalo|dejalo|cancel|never ?mind|"
+    r"forget it|stop)\b",
+    re.IGNORECASE,
+)
+_BARE_NUMBER = re.compile(r"^\D{0,20}?(\d{1,9})\D{0,20}$")
+
+
+def now() -> datetime:
+    """The current instant (tests replace it to pin dates)."""
+    return utcnow()
+
+
+@dataclass
+class Turn:
+    reply: str
+    data: dict[str, Any]
+    replayed: bool = False
+
+
+def handle(db: Session, inbound: Inbound, idempotency_key: str | None = None) -> Turn:
+    started = time.perf_counter()
+    prior = sessions.find_retry(db, inbound.session_id, inbound.text, idempotency_key)
+    if prior is not None:
+        return Turn(prior.reply_text or "", data_from_row(prior), replayed=True)
+    settings = config.get_settings()
+    names = sessions.client_names(db)
+    reference = now().astimezone(settings.tz)  # relative dates are local wall-clock
+    analysis = analyze(
+        inbound.text,
+        reference_time=reference,
+        tz=settings.timezone,
+        client_names=list(names),
+        locale=inbound.locale,
+    )
+    pending = sessions.load_pending(db, inbound.session_id)
+    intent, language = analysis.intent, analysis.language
+    slots: dict[str, Any] = dict(analysis.entities)
+    if pending:
+        follow = _follow_up(inbound.text, analysis.intent, pending, reference, list(names))
+        if follow == "cancel":
+            outcome: Outcome | None = Outcome("ok", say("cancelled", pending["language"]))
+            pending = None
+        elif isinstance(follow, dict):
+            intent, language = pending["intent"], pending["language"]
+            slots = {**pending["slots"], **{k: v for k, v in follow.items() if v}}
+            outcome = None
+        else:
+            outcome = None
+    else:
+        outcome = None
+    if outcome is None:
+        if not pending or intent != pending["intent"]:
+            slots.setdefault("text", inbound.text)
+        outcome = _run(db, intent, slots, language, inbound, names, reference)
+    row = _record(db, inbound, analysis.to_dict(), intent, outcome, started, idempotency_key)
+    sessions.save_pending(inbound.session_id, outcome.pending)
+    return Turn(outcome.reply, data_from_row(row))
+
+
+def _follow_up(
+    text: str, new_intent: str, pending: dict[str, Any], reference: datetime, names: list[str]
+) -> dict[str, Any] | str | None:
+    """The slots this message adds to the pending action, "cancel", or None (new request)."""
+    if _CANCEL.search(text):
+        return "cancel"
+    entities = extract_entities(text, pending["intent"], reference, names)
+    missing = pending.get("missing")
+    if missing == "ticket_id" and "ticket_id" not in entities:
+        bare = _BARE_NUMBER.match(text.strip())
+        if bare:
+            entities["ticket_id"] = int(bare.group(1))
+    if missing in entities:
+        return entities
+    if new_intent not in ("unknown", pending["intent"]):
+        return None
+    return entities  # nothing new: the action asks again
+
+
+def _run(
+    db: Session,
+    intent: str,
+    slots: dict[str, Any],
+    language: str,
+    inbound: Inbound,
+    names: dict[str, int],
+    reference: datetime,
+) -> Outcome:
+    runner = RUNNERS.get(intent)
+    if runner is None:
+        return Outcome("unknown", say("unknown", language))
+    savepoint = db.begin_nested()
+    try:
+        outcome = runner(db, slots, language, inbound, names, reference)
+    except AppError as exc:
+        savepoint.rollback()
+        return Outcome("error", say("error", language, reason=exc.detail), error=exc.detail)
+    if outcome.status == "ok":
+        savepoint.commit()
+        outcome.action = ACTION_FOR[intent]
+    else:
+        savepoint.rollback()
+    if outcome.status == "needs_input" and outcome.pending is not None:
+        outcome.pending = {
+            "intent": intent,
+            "language": language,
+            "slots": slots,
+            **outcome.pending,
+        }
+    return outcome
+
+
+def _record(
+    db: Session,
+    inbound: Inbound,
+    analysis: dict[str, Any],
+    intent: str,
+    outcome: Outcome,
+    started: float,
+    idempotency_key: str | None,
+) -> WatsonActivity:
+    result = dict(outcome.result)
+    if outcome.pending:
+        result["pending"] = outcome.pending
+    row = WatsonActivity(
+        session_id=inbound.session_id,
+        channel=inbound.channel,
+        user_id=inbound.user_id,
+        user_name=inbound.user_name,
+        user_email=inbound.user_email,
+        client_id=result.get("client_id") or inbound.client_id,
+        input_text=inbound.text,
+        language=analysis["language"],
+        intent=intent,
+        confidence=analysis["confidence"],
+        entities=analysis["entities"],
+        action=outcome.action,
+        result=result,
+        reply_text=outcome.reply,
+        status=outcome.status,
+        error=outcome.error,
+        latency_ms=round((time.perf_counter() - started) * 1000, 2),
+        idempotency_key=idempotency_key,
+        created_at=utcnow(),
+    )
+    db.add(row)
+    try:
+        db.flush()
+    except IntegrityError as exc:
+        raise Conflict("This Idempotency-Key is being processed by another request; retry") from exc
+    return row
+
+
+def data_from_row(row: WatsonActivity) -> dict[str, Any]:
+    result = dict(row.result or {})
+    pending = result.pop("pending", None)
+    links = result.pop("links", {})
+    return {
+        "session_id": row.session_id,
+        "activity_id": row.id,
+        "status": row.status,
+        "action": row.action,
+        "intent": row.intent,
+        "confidence": row.confidence,
+        "language": row.language,
+        "entities": row.entities or {},
+        "result": result,
+        "links": links,
+        "needs": pending.get("missing") if pending else None,
+    }

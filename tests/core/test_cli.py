@@ -1,0 +1,62 @@
+"""The `uanl` command, run as a user would (a subprocess with its own environment)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from sqlalchemy import create_engine, text
+
+from tests.conftest import make_settings
+from uanl.core import migrate
+
+UANL = [sys.executable, "-m", "uanl.cli"]
+
+
+def run(args, data_dir, **env):
+    full = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "SECRET_KEY", "UANL_ENV", "REDIS_URL"}
+    }
+    full.update({"UANL_DATA_DIR": str(data_dir), "LOG_LEVEL": "WARNING", **env})
+    return subprocess.run(
+        UANL + args, capture_output=True, text=True, env=full, timeout=120, cwd=data_dir
+    )
+
+
+def test_db_upgrade_create_admin_idempotent_and_weak_password(tmp_path):
+    up = run(["db", "upgrade"], tmp_path)
+    assert up.returncode == 0, up.stderr
+    weak = run(["create-admin", "--email", "root@example.mx", "--password", "123"], tmp_path)
+    assert weak.returncode == 1
+    assert "at least 10 characters" in weak.stderr
+    good = ["create-admin", "--email", "Root@Example.mx", "--password", "Fuerte-y-Larga-1"]
+    first = run(good, tmp_path)
+    assert first.returncode == 0 and "created" in first.stdout, first.stderr
+    second = run(good, tmp_path)
+    assert second.returncode == 0 and "already existed" in second.stdout
+    engine = create_engine(f"sqlite:///{tmp_path / 'uanl.db'}")
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT email, role FROM operators")).all()
+    assert rows == [("root@example.mx", "admin")]
+    current = run(["db", "current"], tmp_path)
+    head = migrate.head_revision()
+    assert f"current: {head}; head: {head}" in current.stdout
+
+
+def test_production_without_secret_explains_and_exits(tmp_path):
+    res = run(
+        ["db", "current"],
+        tmp_path,
+        UANL_ENV="production",
+        DATABASE_URL="postgresql://u@127.0.0.1/x",
+    )
+    assert res.returncode == 1
+    assert "SECRET_KEY" in res.stderr and "refuses to start" in res.stderr
+
+
+def test_settings_helper_builds_isolated_settings(tmp_path):
+    s = make_settings(None, tmp_path)
+    assert s.is_sqlite

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import stat
+
+import pytest
+
+from uanl.core.config import ConfigError, Settings
+
+
+def settings(**env):
+    return Settings(_env_file=None, **env)
+
+
+def test_embedded_defaults(tmp_path):
+    s = settings(UANL_DATA_DIR=str(tmp_path))
+    assert s.is_sqlite and s.effective_database_url == f"sqlite:///{tmp_path / 'uanl.db'}"
+    assert s.timezone == "America/Monterrey"
+    key = s.effective_secret_key()
+    path = tmp_path / "secret_key.dev"
+    assert path.read_text().strip() == key and len(key) >= 32
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert settings(UANL_DATA_DIR=str(tmp_path)).effective_secret_key() == key  # persisted
+
+
+def test_spec_style_postgres_url_uses_psycopg3():
+    s = settings(DATABASE_URL="postgresql://u:p@db:5432/uanl")
+    assert s.effective_database_url == "postgresql+psycopg://u:p@db:5432/uanl"
+
+
+@pytest.mark.parametrize("key", [None, "your-secure-secret-key", "changeme", "short-key"])
+def test_production_refuses_missing_or_placeholder_secret(key):
+    env = {"UANL_ENV": "production", "DATABASE_URL": "postgresql://u@h/db"}
+    if key is not None:
+        env["SECRET_KEY"] = key
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        settings(**env)
+
+
+def test_production_requires_database_url():
+    with pytest.raises(ConfigError, match="DATABASE_URL"):
+        settings(UANL_ENV="production", SECRET_KEY="x" * 48)
+
+
+def test_production_accepts_real_settings():
+    s = settings(UANL_ENV="production", SECRET_KEY="k" * 48, DATABASE_URL="postgresql://u@h/d")
+    assert s.is_production
+
+
+def test_unknown_timezone_is_refused():
+    with pytest.raises(ValueError, match="TIMEZONE"):
+        settings(TIMEZONE="Mars/Olympus")
+
+
+def test_env_file_is_read(tmp_path, monkeypatch):
+    (tmp_path / ".env").write_text("TIMEZONE=America/Mexico_City\nSMTP_PORT=2525\n")
+    monkeypatch.chdir(tmp_path)
+    s = Settings()
+    assert s.timezone == "America/Mexico_City" and s.smtp_port == 2525

@@ -1,0 +1,173 @@
+"""`uanl seed-demo`: counts, determinism, consistency, idempotency and the credentials file."""
+
+from __future__ import annotations
+
+import re
+import stat
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from uanl.core import db as core_db
+from uanl.core import migrate
+from uanl.core.config import get_settings
+from uanl.core.security import verify_password
+from uanl.core.validators import normalise_rfc
+from uanl.demo.seed import demo_credentials, seed_database
+from uanl.models import Call, Client, Operator, Ticket, TicketEvent, TicketTag
+from uanl.tickets.lifecycle import check_transition
+
+TICKETS = 200
+
+
+@pytest.fixture
+def use_db(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Path], None]]:
+    """Point settings and the engine at a fresh, migrated SQLite data dir (restored after)."""
+    saved = (core_db._engine, core_db._session_factory)
+
+    def use(data_dir: Path) -> None:
+        data_dir.mkdir(parents=True)
+        monkeypatch.setenv("UANL_DATA_DIR", str(data_dir))
+        monkeypatch.delenv("DATABASE_URL", raising=False)
+        get_settings.cache_clear()
+        url = f"sqlite:///{data_dir / 'uanl.db'}"
+        if core_db._engine is not None and core_db._engine is not saved[0]:
+            core_db._engine.dispose()
+        core_db._engine = None
+        core_db.configure(url=url)
+        migrate.upgrade("head", url=url)
+
+    yield use
+    if core_db._engine is not None and core_db._engine is not saved[0]:
+        core_db._engine.dispose()
+    core_db._engine, core_db._session_factory = saved
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+def _rows(model: Any) -> list[dict[str, Any]]:
+    table = model.__table__
+    with core_db.session_scope() as s:
+        result = s.execute(select(table).order_by(*table.primary_key.columns))
+        return [dict(r._mapping) for r in result]
+
+
+def _count(model: Any) -> int:
+    with core_db.session_scope() as s:
+        return int(s.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def test_seed_builds_a_consistent_dataset(use_db: Callable[[Path], None], tmp_path: Path) -> None:
+    use_db(tmp_path / "a")
+    summary = seed_database(tickets=TICKETS, seed=42, days=60)
+    assert f"{TICKETS} tickets" in summary
+
+    assert _count(Ticket) == TICKETS
+    assert _count(Call) == 3 * TICKETS
+    assert _count(Client) == 40
+    with core_db.session_scope() as s:
+        staff = list(s.scalars(select(Operator)))
+        clients = list(s.scalars(select(Client)))
+        tickets = list(s.scalars(select(Ticket).order_by(Ticket.id)))
+        events = list(s.scalars(select(TicketEvent).order_by(TicketEvent.id)))
+        tag_count = s.scalar(select(func.count()).select_from(TicketTag))
+    roles = sorted(o.role.value for o in staff)
+    assert roles.count("admin") == 1 and roles.count("supervisor") == 1
+    assert roles.count("operator") >= 10
+    operators = [o for o in staff if o.role.value == "operator"]
+    assert all(8 <= o.max_open_tickets <= 15 for o in operators)
+    assert any(not o.is_available for o in operators)
+    assert all(o.email.endswith("@demo.uanl.mx") for o in staff)
+
+    for client in clients:
+        assert client.rfc is not None and len(client.rfc) == 12
+        assert normalise_rfc(client.rfc) == client.rfc
+        assert re.fullmatch(r"\+52\d{10}", client.phone or "")
+    assert len({c.rfc for c in clients}) == len(clients)
+
+    skills = {o.id: set(o.skills) for o in staff}
+    by_ticket: dict[int, list[TicketEvent]] = {}
+    for e in events:
+        by_ticket.setdefault(e.ticket_id, []).append(e)
+    for t in tickets:
+        state = t.state.value
+        if state in ("resolved", "closed"):
+            assert t.resolved_at is not None and t.first_responded_at is not None
+            assert t.created_at < t.first_responded_at <= t.resolved_at
+        else:
+            assert t.resolved_at is None
+        assert (t.closed_at is not None) == (state == "closed")
+        if state == "new":
+            assert t.first_responded_at is None
+        if state in ("open", "in_progress", "waiting"):
+            assert t.assignee_id is not None and t.first_responded_at is not None
+        if t.assignee_id is not None:
+            assert t.category in skills[t.assignee_id]
+        if t.csat_score is not None:
+            assert state in ("resolved", "closed") and 1 <= t.csat_score <= 5
+        history = by_ticket[t.id]
+        assert history[0].kind == "created" and history[0].created_at == t.created_at
+        current = "new"
+        for e in history[1:]:
+            assert e.kind == "updated" and e.created_at >= t.created_at
+            if "state" in e.changes:
+                before, after = e.changes["state"]
+                assert before == current
+                check_transition(current, after, resolved_at=t.resolved_at, now=e.created_at)
+                current = after
+        assert current == state
+
+    states = {t.state.value for t in tickets}
+    assert "closed" in states and states & {"new", "open", "in_progress", "waiting"}
+    assert {t.priority.value for t in tickets} == {"low", "medium", "high", "urgent"}
+    assert tag_count and tag_count > 0
+    tz = get_settings().tz
+    today = datetime.now(tz).date()
+    assert any(t.created_at.astimezone(tz).date() == today for t in tickets)
+
+    # Idempotent: a second run (as `make run` does on every start) adds nothing.
+    again = seed_database(tickets=TICKETS, seed=42, days=60)
+    assert "already" in again
+    assert _count(Ticket) == TICKETS and _count(Call) == 3 * TICKETS
+
+    path = tmp_path / "a" / "demo-credentials.txt"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert "DEVELOPMENT" in path.read_text().splitlines()[0]
+    creds = demo_credentials()
+    assert creds is not None
+    email, password = creds
+    assert email == "admin@demo.uanl.mx"
+    by_email = {o.email: o for o in staff}
+    assert by_email[email].role.value == "admin"
+    assert verify_password(password, by_email[email].password_hash)
+    assert by_email["supervisora@demo.uanl.mx"].password_hash == by_email[email].password_hash
+
+
+def test_same_seed_same_rows_other_seed_other_rows(
+    use_db: Callable[[Path], None], tmp_path: Path
+) -> None:
+    today = datetime.now(get_settings().tz).date()
+    dumps = []
+    for name, seed in (("a", 42), ("b", 42), ("c", 7)):
+        use_db(tmp_path / name)
+        seed_database(tickets=TICKETS, seed=seed, days=30, today=today)
+        dumps.append(
+            {
+                model.__tablename__: _rows(model)
+                for model in (Ticket, TicketEvent, TicketTag, Call, Client)
+            }
+        )
+        assert demo_credentials() is not None
+    first, second, other = dumps
+    assert first == second  # every column, ids included
+
+    def key(rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+        return [(r["id"], r["title"], r["priority"], r["state"], r["created_at"]) for r in rows]
+
+    assert key(first["tickets"]) == key(second["tickets"])
+    assert key(first["tickets"]) != key(other["tickets"])
+    assert [r["rfc"] for r in first["clients"]] != [r["rfc"] for r in other["clients"]]

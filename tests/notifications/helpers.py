@@ -1,0 +1,81 @@
+"""Small builders shared by the notification tests."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from uanl.models import (
+    Client,
+    Language,
+    Notification,
+    NotificationStatus,
+    Operator,
+    ScheduledVisit,
+    Ticket,
+    utcnow,
+)
+from uanl.notifications import service
+from uanl.tickets import service as tickets
+from uanl.tickets.schemas import TicketCreate
+
+
+def make_client(db: Session, **kw: Any) -> Client:
+    values: dict[str, Any] = {
+        "name": "Cervecería del Norte",
+        "contact_name": "Ana Cliente",
+        "email": "ana@cliente.mx",
+        "phone": "8112345678",
+        "language": Language.es,
+    }
+    values.update(kw)
+    client = Client(**values)
+    db.add(client)
+    db.commit()
+    return client
+
+
+def make_ticket(db: Session, actor_id: int, client: Client | None = None, **kw: Any) -> Ticket:
+    actor = db.get(Operator, actor_id)
+    data = TicketCreate(
+        title=kw.pop("title", "Impresora sin tóner"), client_id=client.id if client else None, **kw
+    )
+    ticket = tickets.create_ticket(db, data, actor)
+    db.commit()
+    return ticket
+
+
+def make_visit(
+    db: Session, client: Client, operator_id: int, ticket: Ticket | None
+) -> ScheduledVisit:
+    start = utcnow() + timedelta(days=1)
+    visit = ScheduledVisit(
+        client_id=client.id,
+        operator_id=operator_id,
+        ticket_id=ticket.id if ticket else None,
+        scheduled_start=start,
+        scheduled_end=start + timedelta(hours=1),
+        address="Av. Universidad s/n",
+    )
+    db.add(visit)
+    db.commit()
+    return visit
+
+
+def rows(db: Session, **filters: Any) -> list[Notification]:
+    """Fresh rows; the read transaction ends at once (on SQLite every transaction holds the
+    write lock, so a test must not sit in one while the API or a worker writes)."""
+    stmt = select(Notification).filter_by(**filters).order_by(Notification.id)
+    # populate_existing refreshes these rows without expiring the test's other objects
+    # (an expired ticket would reload lazily and open a transaction again).
+    found = list(db.scalars(stmt.execution_options(populate_existing=True)))
+    db.commit()
+    return found
+
+
+def deliver_pending(db: Session, **kw: Any) -> dict[int, str]:
+    ids = [n.id for n in rows(db, status=NotificationStatus.pending)]
+    return {i: service.deliver(db, i, **kw).status for i in ids}
