@@ -1,7 +1,8 @@
 """The Celery app and the beat schedule; tasks live in their domains (`<domain>/tasks.py`).
 
 Production: Redis is broker and result backend (`REDIS_URL`). Embedded (no `REDIS_URL`):
-kombu's filesystem transport under the data dir, so worker, beat and Flower need no server.
+kombu's filesystem transport under the data dir, so worker, beat and Flower need no server
+(our subclass `uanl.core.fs_transport`, which does not lose messages under concurrent sends).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 from celery import Celery
 from celery.signals import setup_logging as celery_setup_logging
 from celery.signals import worker_process_init
+from kombu.transport import TRANSPORT_ALIASES
 
 from uanl.core.config import Settings, get_settings
 
@@ -33,6 +35,8 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "report-cleanup": {"task": "uanl.reports.cleanup", "schedule": timedelta(hours=1)},
 }
 
+TRANSPORT_ALIASES.setdefault("uanlfs", "uanl.core.fs_transport:Transport")
+
 celery_app = Celery("uanl")
 
 
@@ -48,7 +52,7 @@ def broker_settings(settings: Settings) -> dict[str, Any]:
     for folder in (queue, control):
         folder.mkdir(parents=True, exist_ok=True)
     return {
-        "broker_url": "filesystem://",
+        "broker_url": "uanlfs://",
         "result_backend": None,
         "broker_transport_options": {
             # One folder for in and out: producer and consumer see the same messages.

@@ -54,4 +54,4 @@ def test_unreachable_broker_is_logged_not_raised_and_fast(tmp_path, settings):
         assert time.monotonic() - start < 10
     finally:
         configure_celery(settings)
-    assert celery_app.conf.broker_url.startswith(("filesystem", "redis"))
+    assert celery_app.conf.broker_url.startswith(("uanlfs", "redis"))
