@@ -201,12 +201,17 @@ def seed_demo(
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same data)")] = 42,
     days: Annotated[int, typer.Option(help="History length in days")] = 120,
     force: Annotated[bool, typer.Option(help="Seed even if data exists")] = False,
+    calls_per_ticket: Annotated[
+        float, typer.Option(help="Calls generated per ticket (benchmarks use 5)", min=0)
+    ] = 3.0,
 ) -> None:
     """Load a realistic demo dataset (Mexican companies, operators, calls, tickets)."""
     from uanl.demo.seed import seed_database
 
     _settings()
-    summary = seed_database(tickets=tickets, seed=seed, days=days, force=force)
+    summary = seed_database(
+        tickets=tickets, seed=seed, days=days, force=force, calls_per_ticket=calls_per_ticket
+    )
     typer.echo(summary)
 
 

@@ -155,3 +155,31 @@ def test_signed_link(client, sup_h):
     assert client.get(f"{URL}/{job_id}/download", params={"token": token}).status_code == 200
     assert_problem(client.get(f"{URL}/{job_id}/download", params={"token": token + "x"}), 403)
     assert_problem(client.get(f"{URL}/{job_id + 1}/download", params={"token": token}), 403)
+
+
+def test_progress_moves_while_rows_are_written(client, staff, sup_h, monkeypatch):
+    """A long job shows 5 -> 95 as it writes (read by another session mid-way), then 100."""
+    _calls(12)
+    job_id = _job(client, sup_h, report="analytics", params={"entity": "calls"})
+    monkeypatch.setattr(jobs, "PROGRESS_EVERY", 3)
+    with dbmod.session_scope() as db:
+        assert jobs._claim(db, job_id, datetime.now(UTC))
+    seen = []
+    with dbmod.read_scope() as db:
+        source = jobs.build_source(db, "analytics", {"entity": "calls"})
+        assert source.expected_rows == 12
+        rows = jobs._counted(source.rows, [0], job_id, source.expected_rows)
+        for _ in range(12):
+            next(rows)
+            seen.append(client.get(f"{URL}/{job_id}", headers=sup_h).json()["progress"])
+    assert seen[:2] == [5, 5]
+    assert seen[2] == 5 + int(90 * 3 / 12)
+    assert seen == sorted(seen) and seen[-1] == 95
+
+
+def test_analytics_job_reports_progress_to_100(client, settings, staff, sup_h):
+    _calls(4)
+    job_id = _job(client, sup_h, report="analytics", fmt="xlsx", params={"entity": "calls"})
+    assert jobs.run_job(job_id) == "done"
+    body = client.get(f"{URL}/{job_id}", headers=sup_h).json()
+    assert body["status"] == "done" and body["progress"] == 100 and body["row_count"] == 4

@@ -23,6 +23,9 @@ _engine: Engine | None = None
 _session_factory: sessionmaker[Session] | None = None
 
 
+READ_ONLY = "uanl_read_only"
+
+
 def build_engine(url: str, *, echo: bool = False, schema: str = SCHEMA) -> Engine:
     url = normalise_database_url(url)
     parsed = make_url(url)
@@ -45,7 +48,12 @@ def _sqlite_begin_immediate(conn: Any) -> None:
     # Every transaction takes SQLite's write lock up front. Embedded mode then serializes
     # transactions across threads and processes (API and worker) instead of failing with
     # "database is locked" when a read snapshot goes stale before its first write.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # Long read-only work (exports, see read_scope) takes a plain snapshot instead: in WAL
+    # mode it then blocks no writer.
+    if conn.get_execution_options().get(READ_ONLY):
+        conn.exec_driver_sql("BEGIN")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -104,6 +112,19 @@ def session_scope() -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def read_scope() -> Iterator[Session]:
+    """A read-only unit of work (always rolled back) for long reads such as exports."""
+    with get_engine().connect() as conn:
+        conn.execution_options(**{READ_ONLY: True})
+        session = Session(bind=conn)
+        try:
+            yield session
+        finally:
+            session.rollback()
+            session.close()
 
 
 def get_db() -> Iterator[Session]:

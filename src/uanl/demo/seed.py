@@ -67,10 +67,11 @@ def seed_database(
     force: bool = False,
     *,
     today: date | None = None,
+    calls_per_ticket: float = CALLS_PER_TICKET,
 ) -> str:
     """Load the demo dataset and return a one-paragraph summary for the CLI."""
-    if tickets < 0 or days < 1:
-        raise ValueError("tickets must be >= 0 and days >= 1")
+    if tickets < 0 or days < 1 or calls_per_ticket < 0:
+        raise ValueError("tickets and calls_per_ticket must be >= 0 and days >= 1")
     settings = get_settings()
     end_hour = DEMO_END_HOUR
     if today is None:
@@ -102,7 +103,7 @@ def seed_database(
         calls = build_calls(
             rng,
             clock,
-            CALLS_PER_TICKET * tickets,
+            round(calls_per_ticket * tickets),
             rows.summaries,
             operators,
             clients,

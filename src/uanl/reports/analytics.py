@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from uanl.core import config
@@ -143,6 +143,15 @@ def iter_rows(
         stmt = stmt.limit(limit)
     for row in db.execute(stmt.execution_options(yield_per=2000)).mappings():
         yield {c.key: _plain(row[c.key]) for c in columns_for(entity)}
+
+
+def count_rows(db: Session, entity: Entity, *, updated_since: datetime | None = None) -> int:
+    """How many rows iter_rows would yield without a cursor or limit."""
+    model: Any = Ticket if entity == "tickets" else Call
+    stmt = select(func.count()).select_from(model)
+    if updated_since is not None:
+        stmt = stmt.where(model.updated_at >= updated_since)
+    return int(db.scalar(stmt) or 0)
 
 
 def page(

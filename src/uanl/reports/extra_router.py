@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterator
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
@@ -10,8 +11,10 @@ from fastapi import Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from uanl.auth.dependencies import DB, SupervisorOrAdmin
+from uanl.core.db import read_scope
 from uanl.core.routing import SlashRouter
-from uanl.reports import analytics, custom
+from uanl.models import TicketPriority, TicketState
+from uanl.reports import analytics, custom, export
 from uanl.reports.formats import MEDIA_TYPES, stream
 
 router = SlashRouter(prefix="/reports", tags=["reports"])
@@ -92,3 +95,41 @@ def analytics_feed(
         lang=lang,
     )
     return StreamingResponse(body, media_type=MEDIA_TYPES[format], headers=headers)
+
+
+@router.get(
+    "/export",
+    summary="Every ticket or call matching the filters, streamed as CSV",
+    description=(
+        "Streams the whole result (no page size): on PostgreSQL the database writes the CSV "
+        "itself (COPY), so a million rows arrive at `psql \\copy` speed in constant memory. "
+        "Times are local (`TIMEZONE`) as `YYYY-MM-DD HH:MM:SS`; dates filter on created_at "
+        "(tickets) or started_at (calls), inclusive. For XLSX or e-mailed files queue a "
+        "report job (`POST /reports/jobs`, report `analytics`)."
+    ),
+    responses={200: {"content": {"text/csv": {}}, "description": "CSV, header row first"}},
+)
+def export_csv(
+    _: SupervisorOrAdmin,
+    entity: Literal["tickets", "calls"] = "tickets",
+    date_from: date | None = None,
+    date_to: date | None = None,
+    state: TicketState | None = None,
+    priority: TicketPriority | None = None,
+    client_id: Annotated[int | None, Query(ge=1)] = None,
+    operator_id: Annotated[int | None, Query(ge=1, description="assignee / call operator")] = None,
+    lang: Literal["es", "en"] = "es",
+) -> StreamingResponse:
+    flt = export.ExportFilter(entity, date_from, date_to, state, priority, client_id, operator_id)
+    flt.check()  # bad filters are a 422 before the first byte, not a broken download
+
+    def body() -> Iterator[bytes]:
+        with read_scope() as db:
+            yield from export.csv_chunks(db, flt, lang)
+
+    stamp = datetime.now().strftime("%Y%m%d-%H%M")
+    return StreamingResponse(
+        body(),
+        media_type=MEDIA_TYPES["csv"],
+        headers={"Content-Disposition": f'attachment; filename="{entity}-{stamp}.csv"'},
+    )

@@ -109,15 +109,40 @@ def _claim(db: Session, report_id: int, now: datetime) -> bool:
     return bool(getattr(result, "rowcount", 0))
 
 
-def _counted(rows: Any, counter: list[int]) -> Any:
+PROGRESS_EVERY = 5000
+
+
+def _set_progress(report_id: int, percent: int) -> None:
+    """Record progress in its own short transaction, so pollers see it while the job runs."""
+    from uanl.core.db import session_scope
+
+    with session_scope() as db:
+        db.execute(
+            update(Report)
+            .where(Report.id == report_id, Report.status == ReportStatus.running)
+            .values(progress=percent)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _counted(rows: Any, counter: list[int], report_id: int | None, expected: int | None) -> Any:
+    """Count rows as they are written; move the job's progress 5 -> 95 along the way."""
+    last = 5
     for row in rows:
         counter[0] += 1
+        if report_id is not None and expected and counter[0] % PROGRESS_EVERY == 0:
+            percent = 5 + int(90 * min(counter[0], expected) / expected)
+            if percent > last:
+                _set_progress(report_id, percent)
+                last = percent
         yield row
 
 
-def _write(storage: Storage, key: str, source: Source, fmt: str) -> int:
+def _write(
+    storage: Storage, key: str, source: Source, fmt: str, report_id: int | None = None
+) -> int:
     counter = [0]
-    rows = _counted(source.rows, counter)
+    rows = _counted(source.rows, counter, report_id, source.expected_rows)
     with storage.open_write(key) as fh:
         for chunk in formats.stream(
             rows,
@@ -134,7 +159,7 @@ def _write(storage: Storage, key: str, source: Source, fmt: str) -> int:
 
 def run_job(report_id: int, *, storage: Storage | None = None) -> str:
     """Execute one job (worker side). Commits on its own: claim, then outcome."""
-    from uanl.core.db import session_scope
+    from uanl.core.db import read_scope, session_scope
 
     storage = storage or get_storage()
     with session_scope() as db:
@@ -142,7 +167,8 @@ def run_job(report_id: int, *, storage: Storage | None = None) -> str:
             return "skipped"
     key: str | None = None
     try:
-        with session_scope() as db:
+        # Read-only: on SQLite a write transaction here would lock out the progress updates.
+        with read_scope() as db:
             report = db.get(Report, report_id)
             if report is None:
                 return "missing"
@@ -150,7 +176,7 @@ def run_job(report_id: int, *, storage: Storage | None = None) -> str:
             fmt = report.format.value
             key = _storage_key(report, fmt)
             source = build_source(db, report.report_type, params)
-            count = _write(storage, key, source, fmt)
+            count = _write(storage, key, source, fmt, report_id)
         _finish(report_id, key, count, storage)
         return "done"
     except Exception as exc:  # noqa: BLE001 - any failure is recorded on the row

@@ -103,6 +103,8 @@ class Source:
     extra: dict[str, Any] | None = None
     lang: Literal["es", "en"] = "es"
     notes: list[str] = field(default_factory=list)
+    # How many rows the job will write, when cheap to know: drives the job's progress.
+    expected_rows: int | None = None
 
 
 def validate_params(db: Session, report: str, params: dict[str, Any]) -> BaseModel:
@@ -147,7 +149,12 @@ def build_source(db: Session, report: str, params: dict[str, Any]) -> Source:
             since = datetime.combine(start, datetime.min.time(), tzinfo=tz)
         rows = analytics.iter_rows(db, parsed.entity, updated_since=since, limit=parsed.limit)
         meta = analytics.meta(parsed.entity, parsed.model_dump(mode="json", exclude_none=True))
-        return Source(analytics.columns_for(parsed.entity), rows, meta, None, parsed.lang)
+        total = analytics.count_rows(db, parsed.entity, updated_since=since)
+        if parsed.limit is not None:
+            total = min(total, parsed.limit)
+        return Source(
+            analytics.columns_for(parsed.entity), rows, meta, None, parsed.lang, [], total
+        )
     return _summary_source(db, report, parsed)
 
 
