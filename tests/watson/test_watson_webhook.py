@@ -258,3 +258,36 @@ def test_pending_in_redis_when_configured(client, world, backend, monkeypatch):
     second = _say(client, "mañana a las 12", session=session)
     assert second["status"] == "ok", second
     assert r.get(key) is None
+
+
+def _sse_events(text: str) -> list[str]:
+    return [line[len("data: ") :] for line in text.split("\n\n") if line.startswith("data: ")]
+
+
+def test_chat_stream_true_answers_as_server_sent_events(client, world):
+    body = {
+        "stream": True,
+        "messages": [{"role": "user", "content": "No funciona el internet en Vitro, urgente"}],
+    }
+    resp = client.post(URL, json=body, headers=key_headers(**{"X-THREAD-ID": "th-sse"}))
+    assert resp.status_code == 200, resp.text
+    assert resp.headers["content-type"].startswith("text/event-stream")
+    events = _sse_events(resp.text)
+    assert events[-1] == "[DONE]"
+    chunks = [json.loads(e) for e in events[:-1]]
+    assert len({c["id"] for c in chunks}) == 1
+    assert all(c["object"] == "chat.completion.chunk" for c in chunks)
+    assert chunks[0]["choices"][0]["delta"]["role"] == "assistant"
+    assert chunks[-1]["choices"][0]["finish_reason"] == "stop"
+    assert all(c["choices"][0]["finish_reason"] is None for c in chunks[:-1])
+    text = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks)
+    ticket_id = chunks[-1]["uanl"]["result"]["ticket_id"]
+    assert f"#{ticket_id}" in text and len(chunks) > 3  # the text came in several pieces
+    with dbmod.session_scope() as db:
+        assert db.scalar(select(func.count()).select_from(Ticket)) == 1  # acted once
+
+
+def test_chat_without_stream_flag_stays_json(client, world):
+    body = {"stream": False, "messages": [{"role": "user", "content": "estado del ticket 1"}]}
+    resp = client.post(URL, json=body, headers=key_headers())
+    assert resp.status_code == 200 and resp.json()["object"] == "chat.completion"

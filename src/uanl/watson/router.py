@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 import jwt
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import Field, StringConstraints
 
 from uanl.auth.dependencies import DB, AdminOnly, AnyStaff
@@ -77,17 +77,23 @@ def analyze_text(body: AnalyzeRequest, db: DB, _who: StaffOrWatson) -> dict[str,
     "/webhook",
     summary="Receive a message from Watson, act on it and answer",
     description="Accepts the Orchestrate tool shape, Watson Assistant's pre/post-message "
-    "webhook and an OpenAI-style chat body; authenticated with WATSON_API_KEY.",
+    'webhook and an OpenAI-style chat body (with `"stream": true` the answer comes as '
+    "`text/event-stream` chat.completion.chunk events ending in `data: [DONE]`); "
+    "authenticated with WATSON_API_KEY.",
 )
 def webhook(
     request: Request,
     body: WatsonBody,
     db: DB,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
-) -> JSONResponse:
+) -> Response:
     inbound = shapes.parse(body, dict(request.headers))
     turn = conversation.handle(db, inbound, idempotency_key)
-    headers = {"Idempotent-Replayed": "true"} if turn.replayed else None
+    headers = {"Idempotent-Replayed": "true"} if turn.replayed else {}
+    if inbound.stream:
+        events = shapes.render_stream(turn.reply, turn.data)
+        headers |= {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+        return StreamingResponse(iter(events), media_type="text/event-stream", headers=headers)
     return JSONResponse(shapes.render(inbound, body, turn.reply, turn.data), headers=headers)
 
 

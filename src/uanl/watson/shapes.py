@@ -28,6 +28,7 @@ class Inbound:
     text: str
     session_id: str
     user_id: str | None = None
+    stream: bool = False  # chat: the caller asked for Server-Sent Events (`"stream": true`)
     user_name: str | None = None
     user_email: str | None = None
     client_id: int | None = None
@@ -143,6 +144,7 @@ def _chat(data: dict[str, Any], headers: dict[str, str]) -> Inbound:
         text=text,
         session_id=thread or _fallback_session(uid, _content(users[0])),
         user_id=uid,
+        stream=data.get("stream") is True,
     )
 
 
@@ -166,6 +168,40 @@ def render(inbound: Inbound, body: bytes, reply: str, data: dict[str, Any]) -> d
             "uanl": data,
         }
     return {"reply": reply, **data}
+
+
+def _chunk(ident: str, created: int, delta: dict[str, Any], finish: str | None) -> bytes:
+    event = {
+        "id": ident,
+        "object": "chat.completion.chunk",
+        "created": created,
+        "model": MODEL_NAME,
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
+    return b"data: " + json.dumps(event, ensure_ascii=False).encode() + b"\n\n"
+
+
+def render_stream(reply: str, data: dict[str, Any], words_per_chunk: int = 6) -> list[bytes]:
+    """A chat answer as OpenAI-style `chat.completion.chunk` events, then `[DONE]`.
+
+    The action has already run and been committed when this is sent: streaming only shapes
+    the answer (role first, the text a few words at a time, the finish with our `uanl`
+    data), so a client that drops the stream half-way has not lost or repeated an action.
+    """
+    ident = "chatcmpl-" + uuid.uuid4().hex[:24]
+    created = int(time.time())
+    events = [_chunk(ident, created, {"role": "assistant", "content": ""}, None)]
+    words = reply.split(" ")
+    for i in range(0, len(words), words_per_chunk):
+        piece = " ".join(words[i : i + words_per_chunk])
+        if i + words_per_chunk < len(words):
+            piece += " "
+        events.append(_chunk(ident, created, {"content": piece}, None))
+    last = json.loads(_chunk(ident, created, {}, "stop")[6:])
+    last["uanl"] = data
+    events.append(b"data: " + json.dumps(last, ensure_ascii=False).encode() + b"\n\n")
+    events.append(b"data: [DONE]\n\n")
+    return events
 
 
 def _render_assistant(original: dict[str, Any], reply: str, data: dict[str, Any]) -> dict[str, Any]:
