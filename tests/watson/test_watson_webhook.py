@@ -291,3 +291,24 @@ def test_chat_without_stream_flag_stays_json(client, world):
     body = {"stream": False, "messages": [{"role": "user", "content": "estado del ticket 1"}]}
     resp = client.post(URL, json=body, headers=key_headers())
     assert resp.status_code == 200 and resp.json()["object"] == "chat.completion"
+
+
+def test_simultaneous_identical_deliveries_act_once(app, world):
+    """A retry racing the original (no Idempotency-Key) on a real server: one ticket."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    from tests.servers import serve_app
+
+    body = {"text": "no prende el servidor de Vitro, urgente", "session_id": "race-1"}
+    with serve_app(app) as base, ThreadPoolExecutor(6) as pool:
+
+        def send(_: int) -> dict:
+            resp = httpx.post(f"{base}{URL}", json=body, headers=key_headers(), timeout=60)
+            assert resp.status_code == 200, resp.text
+            return resp.json()
+
+        answers = list(pool.map(send, range(6)))
+    assert len({a["result"]["ticket_id"] for a in answers}) == 1
+    assert _count(Ticket) == 1 and _count(WatsonActivity) == 1

@@ -43,6 +43,7 @@ class Turn:
 
 def handle(db: Session, inbound: Inbound, idempotency_key: str | None = None) -> Turn:
     started = time.perf_counter()
+    sessions.serialize_turns(db, inbound.session_id, idempotency_key)
     prior = sessions.find_retry(db, inbound.session_id, inbound.text, idempotency_key)
     if prior is not None:
         return Turn(prior.reply_text or "", data_from_row(prior), replayed=True)

@@ -16,6 +16,7 @@ from typing import Any
 
 from loguru import logger
 from sqlalchemy import func, select
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from uanl.core import config
@@ -82,6 +83,22 @@ def _aware(value: Any) -> Any:
     from datetime import UTC
 
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def serialize_turns(db: Session, session_id: str, idempotency_key: str | None) -> None:
+    """Hold a per-conversation lock until this transaction ends.
+
+    Two deliveries of one message arriving at the same instant (a retry racing the
+    original) then run one after the other, and the second finds the first's record
+    (`find_retry`) instead of acting again. Only PostgreSQL needs it: SQLite transactions
+    are already serialized (BEGIN IMMEDIATE).
+    """
+    if db.get_bind().dialect.name != "postgresql":
+        return
+    for key in (f"watson-session:{session_id}", f"watson-key:{idempotency_key or ''}"):
+        if key.endswith(":"):
+            continue
+        db.execute(sql_text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": key})
 
 
 def find_retry(
