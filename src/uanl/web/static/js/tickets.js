@@ -257,9 +257,12 @@ function stateForm(ticket, status, reload) {
 }
 
 function assignForm(ticket, people, status, reload) {
-  const options = people
-    .filter((p) => p.is_active)
-    .map((p) => ({ value: p.id, label: p.name }));
+  // Operators may only take a ticket for themselves (the API enforces it; the form follows).
+  const self = me();
+  if (!isLead() && ticket.assignee_id && ticket.assignee_id !== self.id) return null;
+  const options = isLead()
+    ? people.filter((p) => p.is_active).map((p) => ({ value: p.id, label: p.name }))
+    : [{ value: self.id, label: self.name }];
   const choice = select(options, ticket.assignee_id ?? me()?.id);
   return h(
     'form',
@@ -332,9 +335,8 @@ function commentList(comments) {
 function describeChanges(changes) {
   return Object.entries(changes || {})
     .map(([key, value]) => {
-      if (value && typeof value === 'object' && ('from' in value || 'to' in value)) {
-        return `${key}: ${value.from ?? '—'} → ${value.to ?? '—'}`;
-      }
+      const show = (v) => (v === null || v === undefined ? '—' : typeof v === 'object' ? JSON.stringify(v) : v);
+      if (Array.isArray(value) && value.length === 2) return `${key}: ${show(value[0])} → ${show(value[1])}`;
       return `${key}: ${typeof value === 'object' ? JSON.stringify(value) : value}`;
     })
     .join('; ');
