@@ -7,6 +7,7 @@ is fetched from a CDN.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -14,6 +15,9 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.responses import Response
+from starlette.staticfiles import PathLike
+from starlette.types import Scope
 
 STATIC_DIR = Path(__file__).parent / "static"
 ASSETS_PREFIX = "/console"
@@ -55,10 +59,15 @@ def plotly_js() -> FileResponse:
 class ConsoleFiles(StaticFiles):
     """Static files with an explicit JavaScript type (module scripts need it under nosniff)."""
 
-    def file_response(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        response = super().file_response(*args, **kwargs)
-        path = str(args[0]) if args else ""
-        if path.endswith(".js"):
+    def file_response(
+        self,
+        full_path: PathLike,
+        stat_result: os.stat_result,
+        scope: Scope,
+        status_code: int = 200,
+    ) -> Response:
+        response = super().file_response(full_path, stat_result, scope, status_code)
+        if str(full_path).endswith(".js"):
             response.headers["content-type"] = "text/javascript; charset=utf-8"
         response.headers.update(REVALIDATE)
         return response
