@@ -236,23 +236,33 @@ async function patch(ticket, changes, status, reload, doneMessage) {
   }
 }
 
-function stateForm(ticket, status, reload) {
-  const next = NEXT[ticket.state] || [];
-  if (!next.length) return h('section', { class: 'card' }, h('h2', {}, t('ticket.changeState')), h('p', {}, t('ticket.noTransitions')));
-  const choice = select(next.map((s) => ({ value: s, label: t(`state.${s}`) })), next[0]);
+/** A titled card form; onSubmit runs with the default submission prevented. */
+function cardForm(name, title, onSubmit, ...children) {
   return h(
     'form',
     {
       class: 'card',
-      'aria-labelledby': 'state-form-title',
+      'aria-labelledby': `${name}-form-title`,
       onsubmit: (ev) => {
         ev.preventDefault();
-        patch(ticket, { state: choice.value }, status, reload, t('ticket.saved'));
+        onSubmit();
       },
     },
-    h('h2', { id: 'state-form-title' }, t('ticket.changeState')),
+    h('h2', { id: `${name}-form-title` }, title),
+    ...children,
+  );
+}
+
+function stateForm(ticket, status, reload) {
+  const next = NEXT[ticket.state] || [];
+  if (!next.length) return h('section', { class: 'card' }, h('h2', {}, t('ticket.changeState')), h('p', {}, t('ticket.noTransitions')));
+  const choice = select(next.map((s) => ({ value: s, label: t(`state.${s}`) })), next[0]);
+  return cardForm(
+    'state',
+    t('ticket.changeState'),
+    () => patch(ticket, { state: choice.value }, status, reload, t('ticket.saved')),
     field('ticket-new-state', t('ticket.newState'), choice),
-    h('button', { type: 'submit', id: 'ticket-state-submit' }, t('ticket.save')),
+    h('button', { type: 'submit' }, t('ticket.save')),
   );
 }
 
@@ -263,18 +273,11 @@ function assignForm(ticket, people, status, reload) {
   const options = isLead()
     ? people.filter((p) => p.is_active).map((p) => ({ value: p.id, label: p.name }))
     : [{ value: self.id, label: self.name }];
-  const choice = select(options, ticket.assignee_id ?? me()?.id);
-  return h(
-    'form',
-    {
-      class: 'card',
-      'aria-labelledby': 'assign-form-title',
-      onsubmit: (ev) => {
-        ev.preventDefault();
-        patch(ticket, { assignee_id: Number(choice.value) }, status, reload, t('ticket.saved'));
-      },
-    },
-    h('h2', { id: 'assign-form-title' }, t('ticket.assign')),
+  const choice = select(options, ticket.assignee_id ?? self.id);
+  return cardForm(
+    'assign',
+    t('ticket.assign'),
+    () => patch(ticket, { assignee_id: Number(choice.value) }, status, reload, t('ticket.saved')),
     field('ticket-assignee', t('ticket.assignee'), choice),
     h('button', { type: 'submit' }, t('ticket.assign')),
   );
@@ -283,26 +286,22 @@ function assignForm(ticket, people, status, reload) {
 function replyForm(ticket, status, reload) {
   const text = h('textarea', { rows: 4, required: true, maxlength: 20000 });
   const internal = h('input', { type: 'checkbox', id: 'reply-internal' });
-  return h(
-    'form',
-    {
-      class: 'card',
-      'aria-labelledby': 'reply-form-title',
-      onsubmit: async (ev) => {
-        ev.preventDefault();
-        try {
-          await api(`/tickets/${ticket.id}/comments`, {
-            method: 'POST',
-            body: { body: text.value, is_internal: internal.checked },
-          });
-          await reload();
-          toast(t('ticket.sent'));
-        } catch (err) {
-          status.textContent = t('error.generic', { detail: err.message });
-        }
-      },
-    },
-    h('h2', { id: 'reply-form-title' }, t('ticket.reply')),
+  const send = async () => {
+    try {
+      await api(`/tickets/${ticket.id}/comments`, {
+        method: 'POST',
+        body: { body: text.value, is_internal: internal.checked },
+      });
+      await reload();
+      toast(t('ticket.sent'));
+    } catch (err) {
+      status.textContent = t('error.generic', { detail: err.message });
+    }
+  };
+  return cardForm(
+    'reply',
+    t('ticket.reply'),
+    send,
     field('reply-body', t('ticket.replyBody'), text),
     h('div', { class: 'check' }, internal, h('label', { for: 'reply-internal' }, t('ticket.internal'))),
     h('button', { type: 'submit' }, t('ticket.send')),
