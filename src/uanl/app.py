@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from fastapi.responses import RedirectResponse
 
 from uanl import __version__
 from uanl.api import API_PREFIX, api_router
@@ -13,6 +12,7 @@ from uanl.core.errors import install_error_handlers
 from uanl.core.hardening import install_security
 from uanl.core.logging import setup_logging
 from uanl.core.middleware import RequestContextMiddleware
+from uanl.web.router import install_console
 
 DESCRIPTION = """
 Mesa de servicio UANL: tickets con SLA, asignación automática, reportes, tableros y la
@@ -55,9 +55,5 @@ def create_app(settings: Settings | None = None, *, configure_logging: bool = Tr
     install_security(app, settings)  # audit listener, rate limits, hardening (issue 7)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(api_router)
-
-    @app.get("/", include_in_schema=False)
-    def root() -> RedirectResponse:
-        return RedirectResponse(f"{API_PREFIX}/docs")
-
+    install_console(app)  # `/`: the operators' console (API docs stay at /api/v1/docs)
     return app

@@ -33,9 +33,13 @@ DOCS_CSP = (
     "connect-src 'self'; worker-src 'self' blob:; "
     "frame-ancestors 'none'; base-uri 'self'"
 )
+# The console: scripts only from this origin (no inline script, no eval, no CDN). Inline
+# styles stay allowed because Plotly positions its SVG layers with style attributes and
+# <style> rules it injects; `data:` images are Plotly's "download as PNG".
 CONSOLE_CSP = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-    "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+    "default-src 'self'; script-src 'self'; object-src 'none'; img-src 'self' data:; "
+    "style-src 'self' 'unsafe-inline'; font-src 'self'; connect-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 )
 DOCS_PATHS = ("/api/v1/docs", "/api/v1/redoc")
 

@@ -1,0 +1,363 @@
+// Ticket inbox (my queue / unassigned / all by role) and the ticket detail page.
+
+import { ApiError, api, me, operators } from './api.js';
+import { clear, field, h, select, toast } from './dom.js';
+import { formatDateTime, formatNumber, t } from './i18n.js';
+
+const STATES = ['new', 'open', 'in_progress', 'waiting', 'resolved', 'closed', 'cancelled'];
+const OPEN_STATES = ['new', 'open', 'in_progress', 'waiting'];
+const PRIORITIES = ['low', 'medium', 'high', 'urgent'];
+const PAGE_SIZE = 25;
+// Mirrors tickets/lifecycle.py; the API has the last word (e.g. the reopen window).
+const NEXT = {
+  new: ['open', 'in_progress', 'waiting', 'resolved', 'cancelled'],
+  open: ['in_progress', 'waiting', 'resolved', 'cancelled'],
+  in_progress: ['waiting', 'resolved', 'cancelled', 'open'],
+  waiting: ['in_progress', 'open', 'resolved', 'cancelled'],
+  resolved: ['closed', 'open'],
+  closed: [],
+  cancelled: [],
+};
+
+const stateBadge = (state) =>
+  h('span', { class: `badge state-${state}`, 'data-state': state }, t(`state.${state}`));
+const priorityBadge = (p) => h('span', { class: `badge priority-${p}` }, t(`priority.${p}`));
+
+const isLead = () => ['admin', 'supervisor'].includes(me()?.role);
+
+function viewsFor() {
+  return isLead() ? ['all', 'mine', 'unassigned'] : ['mine', 'unassigned', 'all'];
+}
+
+/** Inbox state lives in the hash's query (#/tickets?view=mine&state=open...) for reloads. */
+export function renderInbox(root, params) {
+  const view = viewsFor().includes(params.get('view')) ? params.get('view') : viewsFor()[0];
+  const stateFilter = params.get('state') ?? 'open-states';
+  const priorityFilter = params.get('priority') ?? '';
+  const q = params.get('q') ?? '';
+  const offset = Math.max(0, Number(params.get('offset')) || 0);
+
+  const go = (changes) => {
+    const next = new URLSearchParams({ view, state: stateFilter, priority: priorityFilter, q });
+    for (const [k, v] of Object.entries(changes)) next.set(k, v);
+    if (!('offset' in changes)) next.delete('offset');
+    location.hash = `#/tickets?${next}`;
+  };
+
+  const tabs = h(
+    'div',
+    { class: 'tabs', role: 'group', 'aria-label': t('inbox.views') },
+    viewsFor().map((v) =>
+      h(
+        'button',
+        { type: 'button', 'aria-pressed': String(v === view), 'data-view': v, onclick: () => go({ view: v }) },
+        t(`inbox.${v}`),
+      ),
+    ),
+  );
+
+  const stateSelect = select(
+    [
+      { value: 'open-states', label: t('inbox.openStates') },
+      { value: '', label: t('inbox.any') },
+      ...STATES.map((s) => ({ value: s, label: t(`state.${s}`) })),
+    ],
+    stateFilter,
+  );
+  const prioritySelect = select(
+    [{ value: '', label: t('inbox.any') }, ...PRIORITIES.map((p) => ({ value: p, label: t(`priority.${p}`) }))],
+    priorityFilter,
+  );
+  const search = h('input', { type: 'search', value: q, maxlength: 100 });
+  const filters = h(
+    'form',
+    {
+      class: 'filters',
+      onsubmit: (ev) => {
+        ev.preventDefault();
+        go({ state: stateSelect.value, priority: prioritySelect.value, q: search.value.trim() });
+      },
+    },
+    field('inbox-state', t('inbox.state'), stateSelect),
+    field('inbox-priority', t('inbox.priority'), prioritySelect),
+    field('inbox-q', t('inbox.search'), search),
+    h('button', { type: 'submit' }, t('inbox.filter')),
+  );
+
+  const body = h('div', { class: 'inbox-body', 'aria-live': 'polite', 'aria-busy': 'true' });
+  clear(root).append(h('h1', {}, t('inbox.title')), tabs, filters, body);
+
+  const query = {
+    limit: PAGE_SIZE,
+    offset,
+    sort: '-priority,created_at',
+    state: stateFilter === 'open-states' ? OPEN_STATES : stateFilter || undefined,
+    priority: priorityFilter || undefined,
+    q: q || undefined,
+    assignee_id: view === 'mine' ? me().id : undefined,
+    unassigned: view === 'unassigned' ? 'true' : undefined,
+  };
+  Promise.all([api('/tickets', { query }), operators().catch(() => [])])
+    .then(([page, people]) => {
+      const names = new Map(people.map((p) => [p.id, p.name]));
+      body.setAttribute('aria-busy', 'false');
+      body.append(h('p', { class: 'muted', id: 'inbox-count' }, t('inbox.count', { n: formatNumber(page.total) })));
+      if (!page.items.length) {
+        body.append(h('p', { class: 'empty' }, t('inbox.empty')));
+        return;
+      }
+      body.append(ticketTable(page.items, names), pager(page, go));
+    })
+    .catch((err) => {
+      body.setAttribute('aria-busy', 'false');
+      body.append(h('p', { class: 'error' }, t('error.generic', { detail: err.message })));
+    });
+  return () => {};
+}
+
+function ticketTable(items, names) {
+  const head = ['col.id', 'col.title', 'col.state', 'col.priority', 'col.assignee', 'col.created', 'col.due'];
+  return h(
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      { class: 'tickets' },
+      h('thead', {}, h('tr', {}, head.map((k) => h('th', { scope: 'col' }, t(k))))),
+      h(
+        'tbody',
+        {},
+        items.map((tk) =>
+          h(
+            'tr',
+            { 'data-ticket': tk.id },
+            h('td', {}, `#${tk.id}`),
+            h('td', {}, h('a', { href: `#/tickets/${tk.id}` }, tk.title)),
+            h('td', {}, stateBadge(tk.state)),
+            h('td', {}, priorityBadge(tk.priority)),
+            h('td', {}, names.get(tk.assignee_id) ?? (tk.assignee_id ? `#${tk.assignee_id}` : '—')),
+            h('td', {}, formatDateTime(tk.created_at)),
+            h('td', {}, formatDateTime(tk.resolution_due_at)),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+function pager(page, go) {
+  const prev = page.offset > 0;
+  const next = page.offset + page.limit < page.total;
+  return h(
+    'div',
+    { class: 'pager' },
+    h('button', { type: 'button', class: 'secondary', disabled: !prev, onclick: () => go({ offset: String(Math.max(0, page.offset - page.limit)) }) }, t('inbox.prev')),
+    h('button', { type: 'button', class: 'secondary', disabled: !next, onclick: () => go({ offset: String(page.offset + page.limit) }) }, t('inbox.next')),
+  );
+}
+
+export function renderTicket(root, id) {
+  const status = h('p', { class: 'form-status', role: 'status', 'aria-live': 'polite' });
+  clear(root).append(h('p', {}, h('a', { href: '#/tickets' }, `← ${t('ticket.back')}`)), h('p', { 'aria-busy': 'true' }, '…'));
+
+  async function load() {
+    const [ticket, comments, history, people] = await Promise.all([
+      api(`/tickets/${id}`),
+      api(`/tickets/${id}/comments`),
+      api(`/tickets/${id}/history`),
+      operators().catch(() => []),
+    ]);
+    const names = new Map(people.map((p) => [p.id, p.name]));
+    clear(root).append(
+      h('p', {}, h('a', { href: '#/tickets' }, `← ${t('ticket.back')}`)),
+      h('h1', { id: 'ticket-title' }, `#${ticket.id} · ${ticket.title}`),
+      h('div', { class: 'badges' }, stateBadge(ticket.state), priorityBadge(ticket.priority)),
+      status,
+      h(
+        'div',
+        { class: 'ticket-grid' },
+        h(
+          'div',
+          { class: 'ticket-main' },
+          ticket.description ? h('p', { class: 'description' }, ticket.description) : null,
+          h('h2', {}, t('ticket.comments')),
+          commentList(comments),
+          replyForm(ticket, status, load),
+          h('h2', {}, t('ticket.history')),
+          historyList(history, names),
+        ),
+        h(
+          'aside',
+          { class: 'ticket-side', 'aria-label': t('ticket.details') },
+          details(ticket, names),
+          stateForm(ticket, status, load),
+          assignForm(ticket, people, status, load),
+        ),
+      ),
+    );
+  }
+
+  load().catch((err) => {
+    root.append(h('p', { class: 'error' }, t('error.generic', { detail: err.message })));
+  });
+  return () => {};
+}
+
+function details(ticket, names) {
+  const row = (label, value) => [h('dt', {}, label), h('dd', {}, value ?? '—')];
+  return h(
+    'dl',
+    { class: 'details' },
+    row(t('col.state'), t(`state.${ticket.state}`)),
+    row(t('col.priority'), t(`priority.${ticket.priority}`)),
+    row(t('ticket.category'), ticket.category),
+    row(t('col.assignee'), names.get(ticket.assignee_id) ?? (ticket.assignee_id ? `#${ticket.assignee_id}` : t('ticket.nobody'))),
+    row(t('ticket.requester'), [ticket.requester_name, ticket.requester_email].filter(Boolean).join(' · ') || null),
+    row(t('col.created'), formatDateTime(ticket.created_at)),
+    row(t('col.due'), formatDateTime(ticket.resolution_due_at)),
+    row(t('ticket.sla'), ticket.sla_status),
+  );
+}
+
+/** PATCH with the version read, so a concurrent edit is a 409 instead of a lost update. */
+async function patch(ticket, changes, status, reload, doneMessage) {
+  try {
+    await api(`/tickets/${ticket.id}`, { method: 'PATCH', body: { ...changes, version: ticket.version } });
+    await reload();
+    toast(doneMessage);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 409) {
+      await reload();
+      toast(t('ticket.conflict', { detail: err.message }), 'error');
+    } else {
+      status.textContent = t('error.generic', { detail: err.message });
+      status.dataset.kind = 'error';
+    }
+  }
+}
+
+/** A titled card form; onSubmit runs with the default submission prevented. */
+function cardForm(name, title, onSubmit, ...children) {
+  return h(
+    'form',
+    {
+      class: 'card',
+      'aria-labelledby': `${name}-form-title`,
+      onsubmit: (ev) => {
+        ev.preventDefault();
+        onSubmit();
+      },
+    },
+    h('h2', { id: `${name}-form-title` }, title),
+    ...children,
+  );
+}
+
+function stateForm(ticket, status, reload) {
+  const next = NEXT[ticket.state] || [];
+  if (!next.length) return h('section', { class: 'card' }, h('h2', {}, t('ticket.changeState')), h('p', {}, t('ticket.noTransitions')));
+  const choice = select(next.map((s) => ({ value: s, label: t(`state.${s}`) })), next[0]);
+  return cardForm(
+    'state',
+    t('ticket.changeState'),
+    () => patch(ticket, { state: choice.value }, status, reload, t('ticket.saved')),
+    field('ticket-new-state', t('ticket.newState'), choice),
+    h('button', { type: 'submit' }, t('ticket.save')),
+  );
+}
+
+function assignForm(ticket, people, status, reload) {
+  // Operators may only take a ticket for themselves (the API enforces it; the form follows).
+  const self = me();
+  if (!isLead() && ticket.assignee_id && ticket.assignee_id !== self.id) return null;
+  const options = isLead()
+    ? people.filter((p) => p.is_active).map((p) => ({ value: p.id, label: p.name }))
+    : [{ value: self.id, label: self.name }];
+  const choice = select(options, ticket.assignee_id ?? self.id);
+  return cardForm(
+    'assign',
+    t('ticket.assign'),
+    () => patch(ticket, { assignee_id: Number(choice.value) }, status, reload, t('ticket.saved')),
+    field('ticket-assignee', t('ticket.assignee'), choice),
+    h('button', { type: 'submit' }, t('ticket.assign')),
+  );
+}
+
+function replyForm(ticket, status, reload) {
+  const text = h('textarea', { rows: 4, required: true, maxlength: 20000 });
+  const internal = h('input', { type: 'checkbox', id: 'reply-internal' });
+  const send = async () => {
+    try {
+      await api(`/tickets/${ticket.id}/comments`, {
+        method: 'POST',
+        body: { body: text.value, is_internal: internal.checked },
+      });
+      await reload();
+      toast(t('ticket.sent'));
+    } catch (err) {
+      status.textContent = t('error.generic', { detail: err.message });
+    }
+  };
+  return cardForm(
+    'reply',
+    t('ticket.reply'),
+    send,
+    field('reply-body', t('ticket.replyBody'), text),
+    h('div', { class: 'check' }, internal, h('label', { for: 'reply-internal' }, t('ticket.internal'))),
+    h('button', { type: 'submit' }, t('ticket.send')),
+  );
+}
+
+function commentList(comments) {
+  if (!comments.length) return h('p', { class: 'muted' }, t('ticket.noComments'));
+  return h(
+    'ol',
+    { class: 'comments' },
+    comments.map((c) =>
+      h(
+        'li',
+        { class: c.is_internal ? 'internal' : '' },
+        h(
+          'div',
+          { class: 'meta' },
+          h('strong', {}, c.author_name || t('ticket.system')),
+          ' · ',
+          h('time', { datetime: c.created_at }, formatDateTime(c.created_at)),
+          c.is_internal ? h('span', { class: 'badge' }, t('ticket.internalBadge')) : null,
+        ),
+        h('p', {}, c.body),
+      ),
+    ),
+  );
+}
+
+function describeChanges(changes) {
+  return Object.entries(changes || {})
+    .map(([key, value]) => {
+      const show = (v) => (v === null || v === undefined ? '—' : typeof v === 'object' ? JSON.stringify(v) : v);
+      if (Array.isArray(value) && value.length === 2) return `${key}: ${show(value[0])} → ${show(value[1])}`;
+      return `${key}: ${typeof value === 'object' ? JSON.stringify(value) : value}`;
+    })
+    .join('; ');
+}
+
+function historyList(events, names) {
+  return h(
+    'ol',
+    { class: 'history' },
+    events.map((e) =>
+      h(
+        'li',
+        {},
+        h('time', { datetime: e.created_at }, formatDateTime(e.created_at)),
+        ' · ',
+        h('strong', {}, e.kind),
+        ' · ',
+        names.get(e.actor_id) ?? (e.actor_type || t('ticket.system')),
+        e.note || Object.keys(e.changes || {}).length
+          ? h('div', { class: 'muted' }, [e.note, describeChanges(e.changes)].filter(Boolean).join(' — '))
+          : null,
+      ),
+    ),
+  );
+}
