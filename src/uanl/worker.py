@@ -124,3 +124,6 @@ def _fresh_engine(**_: Any) -> None:
 
 
 configure_celery()
+
+# Task metrics and the API's request id in task logs (signal handlers connect on import).
+import uanl.observability.tasks  # noqa: E402, F401
