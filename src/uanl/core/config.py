@@ -152,8 +152,8 @@ class Settings(BaseSettings):
             )
         if not self.database_url:
             problems.append("DATABASE_URL is required in production (postgresql+psycopg://...)")
-        token = self.metrics_token
-        if token is not None and (
+        token = self.metrics_token or ""  # empty (Compose's ${METRICS_TOKEN:-}) = unset
+        if token and (
             token.strip().lower() in PLACEHOLDER_SECRETS or len(token) < MIN_SECRET_LENGTH
         ):
             problems.append(
