@@ -128,3 +128,16 @@ def test_retention_keeps_the_newest_and_drops_the_old(seeded, tmp_path):
     result = CliRunner().invoke(cli, ["backup", "--dir", str(folder), "--keep", "1"])
     assert result.exit_code == 0 and "removed 1" in result.output, result.output
     assert len(list_backups(folder)) == 1
+
+
+def test_beat_runs_the_backup_daily():
+    from celery.schedules import crontab
+
+    from uanl.worker import BEAT_SCHEDULE, celery_app
+
+    entry = BEAT_SCHEDULE["database-backup"]
+    assert entry["task"] == "uanl.backup.run"
+    assert isinstance(entry["schedule"], crontab)
+    assert entry["schedule"].hour == {3} and entry["schedule"].minute == {15}
+    celery_app.loader.import_default_modules()
+    assert "uanl.backup.run" in celery_app.tasks
