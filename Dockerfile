@@ -14,12 +14,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN apt-get update && apt-get install -y --no-install-recommends postgresql-client \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system uanl && useradd --system --gid uanl --home /var/lib/uanl uanl \
-    && mkdir -p /var/lib/uanl && chown uanl:uanl /var/lib/uanl
+    && mkdir -p /var/lib/uanl/metrics /var/lib/uanl/backups \
+    && chown -R uanl:uanl /var/lib/uanl
 COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
 USER uanl
 WORKDIR /var/lib/uanl
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --retries=3 \
-  CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/api/v1/health').status != 200)"
+  CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/livez').status != 200)"
 CMD ["uanl", "serve", "--host", "0.0.0.0", "--port", "8000", "--workers", "2"]

@@ -12,6 +12,10 @@ from uanl.core.errors import install_error_handlers
 from uanl.core.hardening import install_security
 from uanl.core.logging import setup_logging
 from uanl.core.middleware import RequestContextMiddleware
+from uanl.health.probes import router as probes_router
+from uanl.observability import metrics
+from uanl.observability.middleware import MetricsMiddleware
+from uanl.observability.router import router as metrics_router
 from uanl.web.router import install_console
 
 DESCRIPTION = """
@@ -53,7 +57,12 @@ def create_app(settings: Settings | None = None, *, configure_logging: bool = Tr
     )
     install_error_handlers(app)
     install_security(app, settings)  # audit listener, rate limits, hardening (issue 7)
+    app.state.settings = settings
     app.add_middleware(RequestContextMiddleware)
+    metrics.configure(settings)
+    app.add_middleware(MetricsMiddleware)  # outermost: times everything, refusals included
     app.include_router(api_router)
+    app.include_router(probes_router)  # /livez, /readyz
+    app.include_router(metrics_router)  # /metrics
     install_console(app)  # `/`: the operators' console (API docs stay at /api/v1/docs)
     return app

@@ -231,6 +231,69 @@ def demo_credentials_cmd() -> None:
     typer.echo("  supervisor: supervisora@demo.uanl.mx and operators *@demo.uanl.mx, same password")
 
 
+@app.command("backup")
+def backup_cmd(
+    directory: Annotated[
+        str | None, typer.Option("--dir", help="Where to write (default BACKUP_DIR)")
+    ] = None,
+    keep: Annotated[
+        int | None, typer.Option(help="Then keep only the newest N backups there", min=1)
+    ] = None,
+) -> None:
+    """Back up the database (pg_dump custom format, or SQLite's online backup) + manifest."""
+    from pathlib import Path
+
+    from uanl.backup.service import BackupError, create_backup, prune
+
+    settings = _settings()
+    try:
+        result = create_backup(settings, Path(directory) if directory else None)
+    except BackupError as exc:
+        _fail(f"Backup failed: {exc}")
+    tables = result.manifest["tables"]
+    rows = sum(t["rows"] for t in tables.values())
+    typer.echo(f"{result.path} ({len(tables)} tables, {rows} rows)")
+    typer.echo(f"manifest: {result.manifest_path}")
+    if keep is not None:
+        removed = prune(result.path.parent, keep=keep, max_age_days=settings.backup_max_age_days)
+        typer.echo(f"retention: kept the newest {keep}, removed {len(removed)}")
+
+
+@app.command("restore")
+def restore_cmd(
+    file: Annotated[str, typer.Argument(help="A .dump (PostgreSQL) or .sqlite3 backup")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation")] = False,
+    database_url: Annotated[
+        str | None,
+        typer.Option("--database-url", help="Restore here instead of DATABASE_URL"),
+    ] = None,
+) -> None:
+    """Replace a database's contents with a backup, then verify it against the manifest.
+
+    Stop the API, workers and beat first: a restore replaces every table."""
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    from uanl.backup.service import BackupError, restore_backup
+
+    settings = _settings()
+    url = database_url or settings.effective_database_url
+    shown = make_url(url).render_as_string(hide_password=True)
+    if not yes and not typer.confirm(
+        f"This REPLACES all data in {shown} with {file}. Continue?", default=False
+    ):
+        _fail("Restore cancelled: nothing was changed (pass --yes to skip this question).")
+    try:
+        result = restore_backup(settings, Path(file), url)
+    except BackupError as exc:
+        _fail(f"Restore failed: {exc}")
+    typer.echo(f"restored {result.tables} tables, {result.rows} rows into {result.database}")
+    if result.problems:
+        _fail("Verification against the manifest FAILED:\n  " + "\n  ".join(result.problems))
+    typer.echo("verified: every table matches the manifest (row counts and checksums)")
+
+
 watson_app = typer.Typer(help="Watson Orchestrate / Assistant integration", no_args_is_help=True)
 app.add_typer(watson_app, name="watson")
 

@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from celery import Celery
+from celery.schedules import crontab
 from celery.signals import setup_logging as celery_setup_logging
 from celery.signals import worker_process_init
 from kombu.transport import TRANSPORT_ALIASES
@@ -22,6 +23,7 @@ TASK_MODULES = [
     "uanl.notifications.tasks",
     "uanl.visits.tasks",
     "uanl.reports.tasks",
+    "uanl.backup.tasks",
 ]
 
 # Sweeps are the safety net: whatever a lost message or a downed broker skipped, they catch.
@@ -33,6 +35,8 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "visit-reminders": {"task": "uanl.visits.reminders", "schedule": timedelta(minutes=1)},
     "report-schedules": {"task": "uanl.reports.run_schedules", "schedule": timedelta(minutes=1)},
     "report-cleanup": {"task": "uanl.reports.cleanup", "schedule": timedelta(hours=1)},
+    # Daily at 03:15 in TIMEZONE: a backup, then retention (BACKUP_KEEP, BACKUP_MAX_AGE_DAYS).
+    "database-backup": {"task": "uanl.backup.run", "schedule": crontab(hour=3, minute=15)},
 }
 
 TRANSPORT_ALIASES.setdefault("uanlfs", "uanl.core.fs_transport:Transport")
@@ -120,3 +124,6 @@ def _fresh_engine(**_: Any) -> None:
 
 
 configure_celery()
+
+# Task metrics and the API's request id in task logs (signal handlers connect on import).
+import uanl.observability.tasks  # noqa: E402, F401

@@ -8,6 +8,8 @@ from tests.conftest import assert_problem
 
 PUBLIC = {
     ("GET", "/api/v1/health"),
+    ("GET", "/livez"),  # probes: no dependency detail worth hiding, orchestrators call them
+    ("GET", "/readyz"),
     ("POST", "/api/v1/auth/token"),
     ("POST", "/api/v1/auth/refresh"),  # authenticated by the refresh token in the body
     ("POST", "/api/v1/watson/webhook"),  # signed by Watson's own credentials

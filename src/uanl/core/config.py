@@ -99,6 +99,17 @@ class Settings(BaseSettings):
     allowed_hosts: str = Field("*", alias="ALLOWED_HOSTS")
     max_body_bytes: int = Field(5 * 1024 * 1024, alias="MAX_BODY_BYTES", ge=1024)
 
+    # Backups (issue 7): where, how many to keep, and the oldest one kept (0 = no age limit).
+    backup_dir: Path | None = Field(None, alias="BACKUP_DIR")
+    backup_keep: int = Field(14, alias="BACKUP_KEEP", ge=1, le=10000)
+    backup_max_age_days: int = Field(0, alias="BACKUP_MAX_AGE_DAYS", ge=0, le=36500)
+    backup_pg_bin_dir: str | None = Field(None, alias="BACKUP_PG_BIN_DIR")
+
+    # Observability (issue 7): who may scrape /metrics besides an admin token, and where
+    # API processes and workers keep their shared metric files.
+    metrics_token: str | None = Field(None, alias="METRICS_TOKEN")
+    metrics_dir: Path | None = Field(None, alias="METRICS_DIR")
+
     @field_validator("rate_limit_api", "rate_limit_login", "rate_limit_webhook")
     @classmethod
     def _valid_rate(cls, value: str) -> str:
@@ -141,6 +152,13 @@ class Settings(BaseSettings):
             )
         if not self.database_url:
             problems.append("DATABASE_URL is required in production (postgresql+psycopg://...)")
+        token = self.metrics_token or ""  # empty (Compose's ${METRICS_TOKEN:-}) = unset
+        if token and (
+            token.strip().lower() in PLACEHOLDER_SECRETS or len(token) < MIN_SECRET_LENGTH
+        ):
+            problems.append(
+                f"METRICS_TOKEN must be unset or at least {MIN_SECRET_LENGTH} random characters"
+            )
         if problems:
             raise ConfigError("UANL_ENV=production refuses to start: " + "; ".join(problems))
         return self

@@ -9,7 +9,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from uanl.core.config import get_settings, normalise_database_url
 from uanl.core.db import SCHEMA, build_engine
@@ -51,20 +51,23 @@ def head_revision() -> str | None:
 def current_revision(url: str | None = None) -> str | None:
     engine = build_engine(url or get_settings().effective_database_url)
     try:
-        with engine.connect() as conn:
-            if engine.dialect.name == "postgresql":
-                exists = conn.execute(
-                    text("SELECT 1 FROM information_schema.schemata WHERE schema_name = :s"),
-                    {"s": SCHEMA},
-                ).first()
-                if not exists:
-                    return None
-            ctx = MigrationContext.configure(
-                conn,
-                opts={"version_table_schema": SCHEMA}
-                if engine.dialect.name == "postgresql"
-                else {},
-            )
-            return ctx.get_current_revision()
+        return revision_of(engine)
     finally:
         engine.dispose()
+
+
+def revision_of(engine: Engine) -> str | None:
+    """The applied revision, read through an existing engine (None: not migrated)."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            exists = conn.execute(
+                text("SELECT 1 FROM information_schema.schemata WHERE schema_name = :s"),
+                {"s": SCHEMA},
+            ).first()
+            if not exists:
+                return None
+        ctx = MigrationContext.configure(
+            conn,
+            opts={"version_table_schema": SCHEMA} if engine.dialect.name == "postgresql" else {},
+        )
+        return ctx.get_current_revision()

@@ -22,11 +22,11 @@ def _check(fn: Any) -> dict[str, Any]:
         return {"status": "down", "error": type(exc).__name__}
 
 
-def _redis_ping() -> None:
+def _redis_ping(url: str | None = None) -> None:
     import redis
 
     client = redis.Redis.from_url(
-        get_settings().redis_url or "", socket_timeout=1, socket_connect_timeout=1
+        url or get_settings().redis_url or "", socket_timeout=1, socket_connect_timeout=1
     )
     try:
         client.ping()

@@ -1,0 +1,1 @@
+"""Database backups (`uanl backup`, `uanl restore`, the daily beat task) and retention."""

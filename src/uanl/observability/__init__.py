@@ -1,0 +1,1 @@
+"""Prometheus metrics (API, Celery tasks, queue, notifications, SLA) and task log context."""
