@@ -76,6 +76,7 @@ def make_settings(url: str | None, data_dir: Path, **extra: Any) -> Settings:
         "UANL_ENV": "development",
         "LOG_LEVEL": "WARNING",
         "RATE_LIMIT_ENABLED": "false",  # tests/security enable it explicitly
+        "REPORT_CACHE_SECONDS": "0",  # tests change data between reports; the cache test opts in
     }
     if url:
         values["DATABASE_URL"] = url

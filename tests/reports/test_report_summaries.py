@@ -381,3 +381,43 @@ def test_report_validation_and_roles(
     assert_problem(client.get(f"{base}/calls?{NOV}&format=pdf", headers=sup_h), 422)
     default = client.get(f"{base}/calls", headers=sup_h)  # default period: last 30 days
     assert default.status_code == 200 and len(default.json()["rows"]) == 30
+
+
+# --- the short-lived cache -------------------------------------------------------------------
+
+
+def test_repeated_reports_come_from_the_cache_until_no_cache(
+    client: Any, staff: Any, sup_h: dict[str, str], settings: Any, monkeypatch: Any
+) -> None:
+    from uanl.reports import cache
+
+    monkeypatch.setattr(settings, "report_cache_seconds", 60)
+    cache.clear()
+    try:
+        seed(staff)
+        first = client.get(f"/api/v1/reports/calls?{NOV}", headers=sup_h)
+        assert first.headers["x-report-cache"] == "miss"
+        with dbmod.session_scope() as db:  # a new call after the report was computed
+            db.add(
+                Call(
+                    direction=CallDirection.inbound,
+                    outcome=CallOutcome.resolved,
+                    started_at=datetime(2026, 11, 5, 18, tzinfo=UTC),
+                    duration_s=60,
+                )
+            )
+        again = client.get(f"/api/v1/reports/calls?{NOV}", headers=sup_h)
+        assert again.headers["x-report-cache"].startswith("hit; age=")
+        assert again.json()["summary"] == first.json()["summary"]  # at most 60 s old
+        other = client.get(f"/api/v1/reports/calls?{NOV}&group_by=week", headers=sup_h)
+        assert other.headers["x-report-cache"] == "miss"  # another question, computed
+        fresh = client.get(
+            f"/api/v1/reports/calls?{NOV}", headers={**sup_h, "Cache-Control": "no-cache"}
+        )
+        assert fresh.headers["x-report-cache"] == "miss"
+        assert fresh.json()["summary"]["calls"] == first.json()["summary"]["calls"] + 1
+        csv = client.get(f"/api/v1/reports/calls?{NOV}&format=csv", headers=sup_h)
+        assert csv.headers["x-report-cache"].startswith("hit")  # same numbers, other format
+        assert csv.status_code == 200 and csv.text.count("\n") > 30
+    finally:
+        cache.clear()

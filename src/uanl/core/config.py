@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     watson_assistant_id: str | None = Field(None, alias="WATSON_ASSISTANT_ID")
     watson_timeout_s: float = Field(5.0, alias="WATSON_TIMEOUT_S", gt=0, le=120)
 
+    # Summary reports: how long a computed report may be served again (0 = never).
+    report_cache_seconds: int = Field(60, alias="REPORT_CACHE_SECONDS", ge=0, le=3600)
+
     # Security (issue 7): rate limits ("N/second|minute|hour"), login lockout, hardening.
     rate_limit_enabled: bool = Field(True, alias="RATE_LIMIT_ENABLED")
     rate_limit_api: str = Field("300/minute", alias="RATE_LIMIT_API")

@@ -8,10 +8,11 @@ from fastapi import Header, Query
 from fastapi.responses import StreamingResponse
 
 from uanl.auth.dependencies import DB, SupervisorOrAdmin
-from uanl.core.config import get_settings
+from uanl.core import config
 from uanl.core.errors import ValidationFailed
 from uanl.core.routing import SlashRouter
 from uanl.models import CallDirection, CallOutcome, Role, TicketPriority
+from uanl.reports import cache
 from uanl.reports import summary as reports
 from uanl.reports.formats import MEDIA_TYPES, stream
 from uanl.reports.periods import Period, parse_period
@@ -47,6 +48,14 @@ FormatQ = Annotated[
 LangQ = Annotated[Literal["es", "en"], Query(description="CSV/XLSX header language")]
 BomQ = Annotated[bool, Query(description="Prefix the CSV with a UTF-8 BOM (for Excel)")]
 AcceptH = Annotated[str | None, Header()]
+CacheControlH = Annotated[
+    str | None,
+    Header(
+        alias="Cache-Control",
+        description="`no-cache` recomputes; otherwise a result up to REPORT_CACHE_SECONDS old "
+        "may be served (see the X-Report-Cache response header)",
+    ),
+]
 
 
 def negotiate(fmt: str | None, accept: str | None) -> OutFormat:
@@ -61,11 +70,45 @@ def negotiate(fmt: str | None, accept: str | None) -> OutFormat:
 
 
 def _period(date_from: str | None, date_to: str | None) -> Period:
-    return parse_period(date_from, date_to, get_settings().tz)
+    return parse_period(date_from, date_to, config.get_settings().tz)
+
+
+def _key_part(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _computed(
+    name: str,
+    compute: Any,
+    db: Any,
+    period: Period,
+    cache_control: str | None,
+    **options: Any,
+) -> tuple[reports.ReportResult, float | None]:
+    """The report, from the short-lived cache when a fresh copy is there."""
+    key = (
+        name,
+        period.start.isoformat(),
+        period.end.isoformat(),
+        tuple(sorted((k, _key_part(v)) for k, v in options.items())),
+    )
+
+    def run() -> reports.ReportResult:
+        result = compute(db, period, **options)
+        return result._replace(rows=list(result.rows))  # served more than once
+
+    refresh = "no-cache" in (cache_control or "").lower()
+    ttl = config.get_settings().report_cache_seconds
+    return cache.cached(key, ttl, run, refresh=refresh)
 
 
 def _respond(
-    result: reports.ReportResult, period: Period, fmt: OutFormat, lang: str, bom: bool
+    result: reports.ReportResult,
+    period: Period,
+    fmt: OutFormat,
+    lang: str,
+    bom: bool,
+    age: float | None = None,
 ) -> StreamingResponse:
     extra: dict[str, Any] = {"summary": result.summary, "notes": reports.WALL_CLOCK_NOTE}
     body = stream(
@@ -81,6 +124,7 @@ def _respond(
     if fmt != "json":
         name = f"{result.meta.name}_{period.label_from}_{period.label_to}.{fmt}"
         headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    headers["X-Report-Cache"] = "miss" if age is None else f"hit; age={int(age)}"
     return StreamingResponse(body, media_type=MEDIA_TYPES[fmt], headers=headers)
 
 
@@ -109,18 +153,22 @@ def calls_report(
     lang: LangQ = "es",
     bom: BomQ = False,
     accept: AcceptH = None,
+    cache_control: CacheControlH = None,
 ) -> StreamingResponse:
     period = _period(date_from, date_to)
-    result = reports.calls_report(
+    result, age = _computed(
+        "calls",
+        reports.calls_report,
         db,
         period,
+        cache_control,
         group_by=group_by,
         operator_id=operator_id,
         client_id=client_id,
         direction=direction,
         outcome=outcome,
     )
-    return _respond(result, period, negotiate(fmt, accept), lang, bom)
+    return _respond(result, period, negotiate(fmt, accept), lang, bom, age)
 
 
 @router.get("/tickets", summary="Tickets created vs resolved, SLA, CSAT", responses=_RESPONSES)
@@ -138,18 +186,22 @@ def tickets_report(
     lang: LangQ = "es",
     bom: BomQ = False,
     accept: AcceptH = None,
+    cache_control: CacheControlH = None,
 ) -> StreamingResponse:
     period = _period(date_from, date_to)
-    result = reports.tickets_report(
+    result, age = _computed(
+        "tickets",
+        reports.tickets_report,
         db,
         period,
+        cache_control,
         group_by=group_by,
         priority=priority,
         category=category,
         client_id=client_id,
         assignee_id=assignee_id,
     )
-    return _respond(result, period, negotiate(fmt, accept), lang, bom)
+    return _respond(result, period, negotiate(fmt, accept), lang, bom, age)
 
 
 @router.get("/operators", summary="Per-operator performance and ranking", responses=_RESPONSES)
@@ -166,12 +218,15 @@ def operators_report(
     lang: LangQ = "es",
     bom: BomQ = False,
     accept: AcceptH = None,
+    cache_control: CacheControlH = None,
 ) -> StreamingResponse:
     if rank_by not in reports.RANK_METRICS:
         raise ValidationFailed("rank_by", "expected one of " + ", ".join(reports.RANK_METRICS))
     period = _period(date_from, date_to)
-    result = reports.operators_report(db, period, rank_by=rank_by, role=role)
-    return _respond(result, period, negotiate(fmt, accept), lang, bom)
+    result, age = _computed(
+        "operators", reports.operators_report, db, period, cache_control, rank_by=rank_by, role=role
+    )
+    return _respond(result, period, negotiate(fmt, accept), lang, bom, age)
 
 
 __all__ = ["negotiate", "router"]
