@@ -151,13 +151,12 @@ class Settings(BaseSettings):
         if self.uanl_env != "production":
             return self
         problems: list[str] = []
-        key = self.secret_key or ""
-        if key.strip().lower() in PLACEHOLDER_SECRETS or len(key) < MIN_SECRET_LENGTH:
-            problems.append(
-                "SECRET_KEY is missing, a placeholder or shorter than "
-                f"{MIN_SECRET_LENGTH} characters; generate one with "
-                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
-            )
+        _check_secret(
+            problems,
+            "SECRET_KEY",
+            self.secret_key,
+            "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`",
+        )
         if not self.database_url:
             problems.append("DATABASE_URL is required in production (postgresql+psycopg://...)")
         if not self.data_encryption_keys:
@@ -166,13 +165,12 @@ class Settings(BaseSettings):
                 "rest and a key generated on the fly would be lost with the container; "
                 "generate one with `uanl keys generate`"
             )
-        index_key = self.blind_index_key or ""
-        if index_key.strip().lower() in PLACEHOLDER_SECRETS or len(index_key) < MIN_SECRET_LENGTH:
-            problems.append(
-                "BLIND_INDEX_KEY is missing, a placeholder or shorter than "
-                f"{MIN_SECRET_LENGTH} characters (it keys e-mail/RFC lookups on encrypted "
-                "data); generate one with `uanl keys generate`"
-            )
+        _check_secret(
+            problems,
+            "BLIND_INDEX_KEY",
+            self.blind_index_key,
+            "`uanl keys generate` (it keys e-mail/RFC lookups on encrypted data)",
+        )
         if problems:
             raise ConfigError("UANL_ENV=production refuses to start: " + "; ".join(problems))
         return self
@@ -247,6 +245,15 @@ class Settings(BaseSettings):
             setting,
         )
         return value
+
+
+def _check_secret(problems: list[str], name: str, value: str | None, how: str) -> None:
+    key = value or ""
+    if key.strip().lower() in PLACEHOLDER_SECRETS or len(key) < MIN_SECRET_LENGTH:
+        problems.append(
+            f"{name} is missing, a placeholder or shorter than {MIN_SECRET_LENGTH} "
+            f"characters; generate one with {how}"
+        )
 
 
 def normalise_database_url(url: str) -> str:
