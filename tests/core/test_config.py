@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import stat
+from pathlib import Path
 
 import pytest
 
@@ -89,3 +90,11 @@ def test_env_file_is_read(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     s = Settings()
     assert s.timezone == "America/Mexico_City" and s.smtp_port == 2525
+
+
+def test_every_setting_is_documented_in_env_example():
+    text = (Path(__file__).resolve().parents[2] / ".env.example").read_text()
+    missing = [
+        f.alias for f in Settings.model_fields.values() if f.alias and f"{f.alias}=" not in text
+    ]
+    assert missing == []

@@ -6,6 +6,7 @@ blind index, keys rotate with `uanl keys rotate`, and an altered value is refuse
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -108,6 +109,7 @@ def test_database_file_or_dump_reveals_no_contact_data(client, staff, admin_h, b
             check=True,
             capture_output=True,
             timeout=120,
+            env={**os.environ, "PGPASSWORD": url.password or ""},
         ).stdout
         assert b"COPY uanl.clients" in blob  # the dump really holds the table
     lowered = blob.lower()

@@ -223,6 +223,3 @@ class EncryptedText(TypeDecorator[str]):
         if value is None:
             return None
         return keyring().decrypt(value, self.context)
-
-    def copy(self, **kw: Any) -> EncryptedText:
-        return EncryptedText(self.context)
