@@ -23,11 +23,16 @@ from sqlalchemy.engine import make_url
 from uanl.core import db as dbmod
 from uanl.core import migrate
 from uanl.core.config import Settings, get_settings
+from uanl.core.crypto import generate_key
 from uanl.core.security import create_access_token, hash_password
 from uanl.models import Base, Operator, Role
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/uanl_test"
 TEST_SECRET = secrets.token_urlsafe(48)
+# One set of encryption keys for the session, like TEST_SECRET: settings built for other data
+# dirs (second app instances, workers) must still read the rows the fixtures wrote.
+TEST_DATA_KEYS = generate_key()
+TEST_INDEX_KEY = generate_key()
 PASSWORD = "Prueba-Segura-2026"
 _PASSWORD_HASH = hash_password(PASSWORD)
 
@@ -73,6 +78,8 @@ def make_settings(url: str | None, data_dir: Path, **extra: Any) -> Settings:
     values: dict[str, Any] = {
         "UANL_DATA_DIR": str(data_dir),
         "SECRET_KEY": TEST_SECRET,
+        "DATA_ENCRYPTION_KEYS": TEST_DATA_KEYS,
+        "BLIND_INDEX_KEY": TEST_INDEX_KEY,
         "UANL_ENV": "development",
         "LOG_LEVEL": "WARNING",
         "RATE_LIMIT_ENABLED": "false",  # tests/security enable it explicitly

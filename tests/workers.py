@@ -40,12 +40,23 @@ def worker_env(settings: Settings, redis_url: str | None = None, **extra: str) -
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "UANL_DATA_DIR"}
+        if k
+        not in {
+            "DATABASE_URL",
+            "REDIS_URL",
+            "SECRET_KEY",
+            "UANL_DATA_DIR",
+            "DATA_ENCRYPTION_KEYS",
+            "BLIND_INDEX_KEY",
+        }
     }
     env.update(
         {
             "UANL_DATA_DIR": str(settings.data_dir),
             "SECRET_KEY": settings.secret_key or "",
+            # Unset = the development keys in the data dir, shared with the test process.
+            "DATA_ENCRYPTION_KEYS": settings.data_encryption_keys or "",
+            "BLIND_INDEX_KEY": settings.blind_index_key or "",
             "LOG_LEVEL": "INFO",
             "UANL_ENV": "development",
         }

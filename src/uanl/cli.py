@@ -294,6 +294,40 @@ def restore_cmd(
     typer.echo("verified: every table matches the manifest (row counts and checksums)")
 
 
+keys_app = typer.Typer(help="Encryption keys for contact data at rest", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("generate")
+def keys_generate() -> None:
+    """Print a new random key (for DATA_ENCRYPTION_KEYS or BLIND_INDEX_KEY)."""
+    from uanl.core.crypto import generate_key
+
+    typer.echo(generate_key())
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    batch_size: Annotated[int, typer.Option(help="Rows per transaction", min=1)] = 500,
+) -> None:
+    """Re-encrypt every value with the primary (first) key and refresh the blind indexes.
+
+    Put the new key first in DATA_ENCRYPTION_KEYS and keep the old ones after it, run this,
+    then drop the old keys. Safe to run again: values already under the primary key are
+    left as they are.
+    """
+    from uanl.core.crypto import CryptoError
+    from uanl.core.keyrotation import rotate
+
+    _settings()
+    try:
+        reports = rotate(batch_size=batch_size)
+    except CryptoError as exc:
+        _fail(f"Rotation stopped: {exc}")
+    for report in reports:
+        typer.echo(str(report))
+
+
 watson_app = typer.Typer(help="Watson Orchestrate / Assistant integration", no_args_is_help=True)
 app.add_typer(watson_app, name="watson")
 

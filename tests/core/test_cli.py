@@ -18,7 +18,15 @@ def run(args, data_dir, **env):
     full = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "SECRET_KEY", "UANL_ENV", "REDIS_URL"}
+        if k
+        not in {
+            "DATABASE_URL",
+            "SECRET_KEY",
+            "UANL_ENV",
+            "REDIS_URL",
+            "DATA_ENCRYPTION_KEYS",
+            "BLIND_INDEX_KEY",
+        }
     }
     full.update({"UANL_DATA_DIR": str(data_dir), "LOG_LEVEL": "WARNING", **env})
     return subprocess.run(
@@ -40,7 +48,14 @@ def test_db_upgrade_create_admin_idempotent_and_weak_password(tmp_path):
     engine = create_engine(f"sqlite:///{tmp_path / 'uanl.db'}")
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT email, role FROM operators")).all()
-    assert rows == [("root@example.mx", "admin")]
+    engine.dispose()
+    # The e-mail is stored encrypted (with the development key kept in the data dir).
+    assert len(rows) == 1 and rows[0][1] == "admin"
+    assert rows[0][0].startswith("enc1.") and "root" not in rows[0][0]
+    assert (tmp_path / "data_encryption_keys.dev").exists()
+    rotated = run(["keys", "rotate"], tmp_path)
+    assert rotated.returncode == 0, rotated.stderr
+    assert "operators: 1 rows, 1 encrypted values checked, 0 re-encrypted" in rotated.stdout
     current = run(["db", "current"], tmp_path)
     head = migrate.head_revision()
     assert f"current: {head}; head: {head}" in current.stdout

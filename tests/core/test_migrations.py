@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
+from sqlalchemy.orm import Session
 
-from tests.conftest import ensure_pg_database, pg_url_for_worker, reset_pg_schema
+from tests.conftest import ensure_pg_database, make_settings, pg_url_for_worker, reset_pg_schema
 from uanl.core import migrate
+from uanl.core.crypto import blind_index
 from uanl.core.db import build_engine
-from uanl.models import Base
+from uanl.models import Base, Client, Operator
 
 SPEC_TABLES = {
     "operators",
@@ -88,3 +91,61 @@ def test_sqlite_upgrade_downgrade_upgrade(tmp_path):
     with engine.connect() as conn:
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
     engine.dispose()
+
+
+OPERATOR_ROW = (
+    "INSERT INTO operators (name, email, phone, role, skills, max_open_tickets, is_active, "
+    "is_available, language, password_hash, is_senior, created_at, updated_at) VALUES "
+    "('Root', 'root@uanl.mx', '8112345678', 'admin', '[]', 0, :t, :t, 'es', 'x', :f, "
+    "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+)
+CLIENT_ROW = (
+    "INSERT INTO clients (name, rfc, email, phone, address, notes, tier, language, created_at, "
+    "updated_at) VALUES ('Aceros SA', 'SAT970701NN3', 'compras@aceros.mx', '8180001111', "
+    "'Calle 1, Monterrey', 'VIP', 'standard', 'es', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+)
+
+
+@pytest.mark.parametrize("backend_name", ["sqlite", "postgres"])
+def test_0007_encrypts_existing_rows_and_downgrade_decrypts(backend_name, tmp_path, monkeypatch):
+    from uanl.core.crypto import generate_key
+
+    url = f"sqlite:///{tmp_path / 'd.db'}" if backend_name == "sqlite" else _pg_url()
+    keys = make_settings(
+        url, tmp_path, DATA_ENCRYPTION_KEYS=generate_key(), BLIND_INDEX_KEY=generate_key()
+    )
+    monkeypatch.setattr("uanl.core.config.get_settings", lambda: keys)
+    migrate.upgrade("0006", url=url)
+    engine = build_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(OPERATOR_ROW), {"t": True, "f": False})
+        conn.execute(text(CLIENT_ROW))
+    migrate.upgrade(url=url)
+    with engine.connect() as conn:
+        raw = conn.execute(text("SELECT * FROM clients")).mappings().one()
+        raw_op = conn.execute(text("SELECT email, phone FROM operators")).one()
+    assert all(raw[c].startswith("enc1.") for c in ("rfc", "email", "phone", "address", "notes"))
+    assert all(v.startswith("enc1.") for v in raw_op)
+    with Session(engine) as db:
+        assert db.scalars(select(Client.email)).one() == "compras@aceros.mx"
+        found = db.scalars(
+            select(Operator).where(Operator.email_bidx == blind_index("email", "ROOT@uanl.mx"))
+        ).one()
+        assert (found.email, found.phone) == ("root@uanl.mx", "8112345678")
+        rfc_hit = select(Client.id).where(Client.rfc_bidx == blind_index("rfc", "sat970701nn3"))
+        assert db.scalar(rfc_hit) is not None
+    engine.dispose()
+    migrate.downgrade("0006", url=url)
+    engine = build_engine(url)
+    with engine.connect() as conn:
+        plain = conn.execute(text("SELECT rfc, email, phone, address, notes FROM clients")).one()
+        plain_op = conn.execute(text("SELECT email, phone FROM operators")).one()
+    engine.dispose()
+    assert tuple(plain) == (
+        "SAT970701NN3",
+        "compras@aceros.mx",
+        "8180001111",
+        "Calle 1, Monterrey",
+        "VIP",
+    )
+    assert tuple(plain_op) == ("root@uanl.mx", "8112345678")

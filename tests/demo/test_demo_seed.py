@@ -50,10 +50,12 @@ def use_db(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Path], None]]:
 
 
 def _rows(model: Any) -> list[dict[str, Any]]:
+    """Rows as the application reads them (decrypted), without the blind indexes: those are
+    keyed hashes, and each data dir here has its own development key."""
     table = model.__table__
     with core_db.session_scope() as s:
         result = s.execute(select(table).order_by(*table.primary_key.columns))
-        return [dict(r._mapping) for r in result]
+        return [{k: v for k, v in r._mapping.items() if not k.endswith("_bidx")} for r in result]
 
 
 def _count(model: Any) -> int:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, UOWTransaction
 from sqlalchemy.orm.state import InstanceState
 
 from uanl.audit.context import SYSTEM, Actor, actor_var, client_ip_var, current_request_id
+from uanl.core.crypto import EncryptedText
 from uanl.models import AuditLog, utcnow
 
 # Internal bookkeeping: audited elsewhere (ticket_events) or pure noise.
@@ -68,8 +69,16 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
-def _shown(field: str, value: Any) -> Any:
-    return MASK if is_secret(field) and value is not None else jsonable(value)
+def _masked(state: InstanceState[Any], field: str) -> bool:
+    """Secrets, and contact data encrypted at rest (the audit log must not leak it)."""
+    if is_secret(field) or field.endswith("_bidx"):
+        return True
+    column = state.mapper.columns.get(field)
+    return column is not None and isinstance(column.type, EncryptedText)
+
+
+def _shown(state: InstanceState[Any], field: str, value: Any) -> Any:
+    return MASK if value is not None and _masked(state, field) else jsonable(value)
 
 
 def _skipped(table: str, field: str) -> bool:
@@ -90,7 +99,7 @@ def _entity_id(state: InstanceState[Any]) -> str | None:
 def _created(state: InstanceState[Any], table: str) -> dict[str, Any]:
     # Only values already in memory: loading server defaults here would query mid-flush.
     return {
-        key: {"before": None, "after": _shown(key, state.dict[key])}
+        key: {"before": None, "after": _shown(state, key, state.dict[key])}
         for key in _columns(state)
         if key in state.dict and not _skipped(table, key) and state.dict[key] is not None
     }
@@ -108,7 +117,10 @@ def _updated(state: InstanceState[Any], table: str) -> dict[str, Any]:
         after = history.added[0] if history.added else None
         if before == after:
             continue
-        changes[key] = {"before": _shown(key, before), "after": _shown(key, after)}
+        changes[key] = {
+            "before": _shown(state, key, before),
+            "after": _shown(state, key, after),
+        }
     return changes
 
 
@@ -120,7 +132,7 @@ def _deleted(state: InstanceState[Any], table: str) -> dict[str, Any]:
             continue
         value = committed.get(key, state.dict.get(key))
         if value is not None:
-            changes[key] = {"before": _shown(key, value), "after": None}
+            changes[key] = {"before": _shown(state, key, value), "after": None}
     return changes
 
 

@@ -13,6 +13,7 @@ from uanl.audit.listener import set_session_actor
 from uanl.auth.schemas import TokenResponse
 from uanl.core import ratelimit
 from uanl.core.config import get_settings
+from uanl.core.crypto import blind_index
 from uanl.core.errors import AppError, Unauthorized, UnauthorizedRecorded
 from uanl.core.security import create_access_token, new_refresh_token, sha256_hex, verify_password
 from uanl.models import Operator, RefreshToken, utcnow
@@ -35,7 +36,11 @@ def authenticate(db: Session, email: str, password: str) -> Operator:
     limiter = ratelimit.current()
     if limiter is not None:
         limiter.check_login_account(address)
-    operator = db.scalar(select(Operator).where(Operator.email == address).with_for_update())
+    operator = db.scalar(
+        select(Operator)
+        .where(Operator.email_bidx == blind_index("email", address))
+        .with_for_update()
+    )
     now = utcnow()
     if operator is not None and operator.locked_until is not None:
         if operator.locked_until > now:

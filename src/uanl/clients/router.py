@@ -32,7 +32,13 @@ def list_clients(
     page: Annotated[PageParams, Depends(page_params)],
     tier: ClientTier | None = None,
     q: Annotated[
-        str | None, Query(max_length=100, description="Name, contact, e-mail or RFC")
+        str | None,
+        Query(
+            max_length=100,
+            description="Name or contact name contains it, or the e-mail or RFC is exactly "
+            "it (case-insensitive; e-mail and RFC are encrypted at rest, so they match whole "
+            "values only)",
+        ),
     ] = None,
     sort: str | None = None,
 ) -> Page[ClientRead]:

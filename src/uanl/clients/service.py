@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from uanl.clients.schemas import ClientCreate, ClientUpdate
 from uanl.core.crud import apply_changes, flush_or_conflict
+from uanl.core.crypto import blind_index
 from uanl.core.errors import Conflict
 from uanl.models import Call, Client, ClientTier, ScheduledVisit, Ticket
 
@@ -14,7 +15,7 @@ from uanl.models import Call, Client, ClientTier, ScheduledVisit, Ticket
 def _ensure_rfc_free(db: Session, rfc: str | None, exclude_id: int | None = None) -> None:
     if not rfc:
         return
-    stmt = select(Client.id).where(Client.rfc == rfc)
+    stmt = select(Client.id).where(Client.rfc_bidx == blind_index("rfc", rfc))
     if exclude_id is not None:
         stmt = stmt.where(Client.id != exclude_id)
     if db.scalar(stmt) is not None:
@@ -62,13 +63,15 @@ def list_query(*, tier: ClientTier | None, q: str | None) -> Select[Client]:
     if tier is not None:
         stmt = stmt.where(Client.tier == tier)
     if q:
+        # E-mail and RFC are encrypted: they match exactly, through their blind index.
         like = f"%{q.lower()}%"
-        stmt = stmt.where(
-            or_(
-                func.lower(Client.name).like(like),
-                func.lower(Client.contact_name).like(like),
-                func.lower(Client.email).like(like),
-                func.lower(Client.rfc).like(like),
-            )
-        )
+        matches: list[ColumnElement[bool]] = [
+            func.lower(Client.name).like(like),
+            func.lower(Client.contact_name).like(like),
+        ]
+        for kind, column in (("email", Client.email_bidx), ("rfc", Client.rfc_bidx)):
+            digest = blind_index(kind, q)
+            if digest is not None:
+                matches.append(column == digest)
+        stmt = stmt.where(or_(*matches))
     return stmt

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+import time
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -113,6 +116,22 @@ class Settings(BaseSettings):
     metrics_token: str | None = Field(None, alias="METRICS_TOKEN")
     metrics_dir: Path | None = Field(None, alias="METRICS_DIR")
 
+    # Encryption at rest (issue 7): AES-256-GCM keys, comma-separated, the first one encrypts;
+    # the others only decrypt (rotation). The blind-index secret keys the HMAC used for
+    # equality lookups on encrypted columns (e-mail, RFC).
+    data_encryption_keys: str | None = Field(None, alias="DATA_ENCRYPTION_KEYS")
+    blind_index_key: str | None = Field(None, alias="BLIND_INDEX_KEY")
+
+    @field_validator("data_encryption_keys")
+    @classmethod
+    def _valid_data_keys(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        from uanl.core.crypto import parse_key_list
+
+        parse_key_list(value)  # raises ValueError naming the bad entry
+        return value
+
     @field_validator("rate_limit_api", "rate_limit_login", "rate_limit_webhook")
     @classmethod
     def _valid_rate(cls, value: str) -> str:
@@ -146,13 +165,12 @@ class Settings(BaseSettings):
         if self.uanl_env != "production":
             return self
         problems: list[str] = []
-        key = self.secret_key or ""
-        if key.strip().lower() in PLACEHOLDER_SECRETS or len(key) < MIN_SECRET_LENGTH:
-            problems.append(
-                "SECRET_KEY is missing, a placeholder or shorter than "
-                f"{MIN_SECRET_LENGTH} characters; generate one with "
-                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
-            )
+        _check_secret(
+            problems,
+            "SECRET_KEY",
+            self.secret_key,
+            "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`",
+        )
         if not self.database_url:
             problems.append("DATABASE_URL is required in production (postgresql+psycopg://...)")
         token = self.metrics_token or ""  # empty (Compose's ${METRICS_TOKEN:-}) = unset
@@ -162,6 +180,19 @@ class Settings(BaseSettings):
             problems.append(
                 f"METRICS_TOKEN must be unset or at least {MIN_SECRET_LENGTH} random characters"
             )
+
+        if not self.data_encryption_keys:
+            problems.append(
+                "DATA_ENCRYPTION_KEYS is required in production: contact data is encrypted at "
+                "rest and a key generated on the fly would be lost with the container; "
+                "generate one with `uanl keys generate`"
+            )
+        _check_secret(
+            problems,
+            "BLIND_INDEX_KEY",
+            self.blind_index_key,
+            "`uanl keys generate` (it keys e-mail/RFC lookups on encrypted data)",
+        )
         if problems:
             raise ConfigError("UANL_ENV=production refuses to start: " + "; ".join(problems))
         return self
@@ -194,17 +225,57 @@ class Settings(BaseSettings):
         """SECRET_KEY, or in development a generated one persisted in the data dir."""
         if self.secret_key:
             return self.secret_key
-        path = self.data_dir / "secret_key.dev"
-        if path.exists():
-            return path.read_text().strip()
-        key = secrets.token_urlsafe(48)
-        path.write_text(key + "\n")
-        path.chmod(0o600)
+        return self._dev_secret("secret_key.dev", "SECRET_KEY", lambda: secrets.token_urlsafe(48))
+
+    def effective_data_keys(self) -> str:
+        """DATA_ENCRYPTION_KEYS, or in development a generated key kept in the data dir."""
+        if self.data_encryption_keys:
+            return self.data_encryption_keys
+        from uanl.core.crypto import generate_key
+
+        return self._dev_secret("data_encryption_keys.dev", "DATA_ENCRYPTION_KEYS", generate_key)
+
+    def effective_blind_index_key(self) -> str:
+        """BLIND_INDEX_KEY, or in development a generated one kept in the data dir."""
+        if self.blind_index_key:
+            return self.blind_index_key
+        from uanl.core.crypto import generate_key
+
+        return self._dev_secret("blind_index_key.dev", "BLIND_INDEX_KEY", generate_key)
+
+    def _dev_secret(self, filename: str, setting: str, make: Callable[[], str]) -> str:
+        """Read or create (exclusively, so concurrent processes agree) a development secret."""
+        if self.is_production:
+            raise ConfigError(f"{setting} must be set in production")
+        path = self.data_dir / filename
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            for _ in range(50):  # another process may be writing it right now
+                value = path.read_text().strip()
+                if value:
+                    return value
+                time.sleep(0.02)
+            raise ConfigError(f"{path} is empty; delete it or set {setting}") from None
+        value = make()
+        with os.fdopen(fd, "w") as fh:
+            fh.write(value + "\n")
         logger.warning(
-            "SECRET_KEY not set: generated a DEVELOPMENT key in {} — set SECRET_KEY in production",
+            "{} not set: generated a DEVELOPMENT value in {} — set {} in production",
+            setting,
             path,
+            setting,
         )
-        return key
+        return value
+
+
+def _check_secret(problems: list[str], name: str, value: str | None, how: str) -> None:
+    key = value or ""
+    if key.strip().lower() in PLACEHOLDER_SECRETS or len(key) < MIN_SECRET_LENGTH:
+        problems.append(
+            f"{name} is missing, a placeholder or shorter than {MIN_SECRET_LENGTH} "
+            f"characters; generate one with {how}"
+        )
 
 
 def normalise_database_url(url: str) -> str:

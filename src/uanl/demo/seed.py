@@ -22,6 +22,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from uanl.core.config import get_settings
+from uanl.core.crypto import EncryptedText, blind_index
 from uanl.core.db import session_scope
 from uanl.core.security import hash_password
 from uanl.demo.activity import build_calls, build_visits, build_watson
@@ -146,15 +147,19 @@ def _next_id(db: Session, table: Table) -> int:
 def _assign_ids(
     db: Session, table: Table, key: str, people: Sequence[DemoOperator | DemoClient]
 ) -> list[Any]:
-    """Reuse the ids of accounts/companies already present (by e-mail or RFC); number the rest."""
-    keys = [getattr(p, key) for p in people]
+    """Reuse the ids of accounts/companies already present (by e-mail or RFC); number the rest.
+
+    E-mail and RFC are encrypted: the lookup goes through their blind indexes.
+    """
+    digests = {id(p): blind_index(key, getattr(p, key)) for p in people}
+    column = table.c[f"{key}_bidx"]
     existing = dict(
-        db.execute(select(table.c[key], table.c.id).where(table.c[key].in_(keys))).all()
+        db.execute(select(column, table.c.id).where(column.in_(set(digests.values())))).all()
     )
     next_id = _next_id(db, table)
     fresh = []
     for person in people:
-        found = existing.get(getattr(person, key))
+        found = existing.get(digests[id(person)])
         if found is not None:
             person.id = found
         else:
@@ -169,6 +174,7 @@ def _operator_row(o: DemoOperator, password_hash: str) -> dict[str, Any]:
         "id": o.id,
         "name": o.name,
         "email": o.email,
+        "email_bidx": blind_index("email", o.email),
         "phone": o.phone,
         "role": o.role,
         "skills": o.skills,
@@ -188,8 +194,10 @@ def _client_row(c: DemoClient) -> dict[str, Any]:
         "id": c.id,
         "name": c.name,
         "rfc": c.rfc,
+        "rfc_bidx": blind_index("rfc", c.rfc),
         "contact_name": c.contact_name,
         "email": c.email,
+        "email_bidx": blind_index("email", c.email),
         "phone": c.phone,
         "address": c.address,
         "tier": c.tier,
@@ -225,6 +233,13 @@ def _copy(db: Session, table: Table, rows: Iterable[dict[str, Any]]) -> None:
             defaults[col.name] = col.default.arg  # type: ignore[attr-defined]
     columns = list(first) + list(defaults)
     json_cols = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, JSON | JSONB)]
+    # COPY bypasses column types: seal the encrypted columns as an INSERT would.
+    sealed: list[tuple[int, EncryptedText]] = [
+        (i, type_)
+        for i, c in enumerate(columns)
+        if isinstance(type_ := table.c[c].type, EncryptedText)
+    ]
+    dialect = db.get_bind().dialect
     raw = db.connection().connection.driver_connection
     assert raw is not None
     quoted = ", ".join(f'"{c}"' for c in columns)
@@ -233,6 +248,8 @@ def _copy(db: Session, table: Table, rows: Iterable[dict[str, Any]]) -> None:
             values = [row[c] if c in row else defaults[c] for c in columns]
             for i in json_cols:
                 values[i] = Jsonb(values[i])
+            for i, type_ in sealed:
+                values[i] = type_.process_bind_param(values[i], dialect)
             copy.write_row(values)
 
 

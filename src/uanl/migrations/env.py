@@ -7,6 +7,7 @@ from typing import Any, Literal
 from alembic import context
 from sqlalchemy import text
 
+from uanl.core.crypto import EncryptedText
 from uanl.core.db import SCHEMA, build_engine
 from uanl.core.migrate import include_object
 from uanl.models import Base
@@ -20,6 +21,8 @@ def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[Fa
     # Migrations must not import application types that may change later.
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
+    if type_ == "type" and isinstance(obj, EncryptedText):
+        return "sa.Text()"
     return False
 
 

@@ -4,19 +4,25 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Boolean, Index, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
+from uanl.core.crypto import EncryptedText, blind_index
 from uanl.models.base import Base, IdMixin, JSONType, Language, Role, TimestampMixin, str_enum
 
 
 class Operator(IdMixin, TimestampMixin, Base):
-    """Staff users: admins, supervisors and operators (technicians)."""
+    """Staff users: admins, supervisors and operators (technicians).
+
+    E-mail and phone are encrypted at rest; the login finds an operator by `email_bidx`,
+    which also carries the uniqueness of e-mail addresses.
+    """
 
     __tablename__ = "operators"
 
     name: Mapped[str] = mapped_column(String(120))
-    email: Mapped[str] = mapped_column(String(254), unique=True)
-    phone: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str] = mapped_column(EncryptedText("operators.email"))
+    email_bidx: Mapped[str] = mapped_column(String(64), unique=True)
+    phone: Mapped[str | None] = mapped_column(EncryptedText("operators.phone"))
     role: Mapped[Role] = mapped_column(str_enum(Role, "operator_role"), default=Role.operator)
     skills: Mapped[list[Any]] = mapped_column(JSONType, default=list)
     max_open_tickets: Mapped[int] = mapped_column(Integer, default=10)
@@ -40,3 +46,8 @@ class Operator(IdMixin, TimestampMixin, Base):
         Index(None, "role"),
         Index(None, "is_active", "is_available"),
     )
+
+    @validates("email")
+    def _index(self, key: str, value: str) -> str:
+        self.email_bidx = blind_index("email", value)  # type: ignore[assignment]
+        return value

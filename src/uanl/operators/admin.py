@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from uanl.core.crypto import blind_index
 from uanl.core.db import session_scope
 from uanl.core.security import hash_password
 from uanl.models import Operator, Role
@@ -13,7 +14,9 @@ def ensure_admin(email: str, password: str, name: str = "Administrador") -> bool
     """Create the admin, or reset an existing account to active admin with this password."""
     email = email.strip().lower()
     with session_scope() as db:
-        operator = db.scalar(select(Operator).where(Operator.email == email))
+        operator = db.scalar(
+            select(Operator).where(Operator.email_bidx == blind_index("email", email))
+        )
         if operator is None:
             db.add(
                 Operator(

@@ -18,7 +18,6 @@ router = SlashRouter(prefix="/operators", tags=["operators"])
 SORTS = {
     "id": Operator.id,
     "name": Operator.name,
-    "email": Operator.email,
     "created_at": Operator.created_at,
     "role": Operator.role,
 }
@@ -33,8 +32,21 @@ def list_operators(
     is_active: bool | None = None,
     is_available: bool | None = None,
     skill: Annotated[str | None, Query(max_length=40)] = None,
-    q: Annotated[str | None, Query(max_length=100, description="Name or e-mail contains")] = None,
-    sort: Annotated[str | None, Query(description="e.g. name or -created_at")] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="Name contains it, or the e-mail is exactly it (e-mail is encrypted "
+            "at rest, so it matches whole addresses only)",
+        ),
+    ] = None,
+    sort: Annotated[
+        str | None,
+        Query(
+            description="e.g. name or -created_at (id, name, created_at, role; not e-mail, "
+            "which is encrypted)"
+        ),
+    ] = None,
 ) -> Page[OperatorRead]:
     try:
         order = parse_sort(sort, SORTS, "name")

@@ -6,6 +6,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from uanl.core.crud import apply_changes, flush_or_conflict
+from uanl.core.crypto import blind_index
 from uanl.core.errors import Conflict, Forbidden, ValidationFailed
 from uanl.core.security import WeakPassword, check_password_strength, hash_password
 from uanl.models import Operator, Role
@@ -21,7 +22,7 @@ def _hash_checked(password: str, email: str) -> str:
 
 
 def _ensure_email_free(db: Session, email: str, exclude_id: int | None = None) -> None:
-    stmt = select(Operator.id).where(Operator.email == email)
+    stmt = select(Operator.id).where(Operator.email_bidx == blind_index("email", email))
     if exclude_id is not None:
         stmt = stmt.where(Operator.id != exclude_id)
     if db.scalar(stmt) is not None:
@@ -104,8 +105,14 @@ def list_query(
     if is_available is not None:
         stmt = stmt.where(Operator.is_available.is_(is_available))
     if q:
+        # The e-mail is encrypted: it matches whole addresses only, through its blind index.
         like = f"%{q.lower()}%"
-        stmt = stmt.where(or_(func.lower(Operator.name).like(like), Operator.email.like(like)))
+        stmt = stmt.where(
+            or_(
+                func.lower(Operator.name).like(like),
+                Operator.email_bidx == blind_index("email", q),
+            )
+        )
     if skill:
         # Skills are a short JSON list; a text match keeps it portable across backends.
         stmt = stmt.where(

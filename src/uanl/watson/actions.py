@@ -11,10 +11,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from uanl.core import config
+from uanl.core.crypto import blind_index
 from uanl.core.errors import NotFound, ValidationFailed
 from uanl.models import (
     Client,
@@ -108,9 +109,10 @@ def ticket_link(ticket_id: int) -> str:
 def client_by_email(db: Session, email: str | None) -> Client | None:
     if not email:
         return None
-    return db.scalars(
-        select(Client).where(func.lower(Client.email) == email.strip().lower()).order_by(Client.id)
-    ).first()
+    digest = blind_index("email", email)  # e-mail is encrypted: its blind index is searchable
+    if digest is None:
+        return None
+    return db.scalars(select(Client).where(Client.email_bidx == digest).order_by(Client.id)).first()
 
 
 def require_client(db: Session, client_id: int, field: str = "client_id") -> Client:
