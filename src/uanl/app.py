@@ -13,6 +13,7 @@ from uanl.core.errors import install_error_handlers
 from uanl.core.hardening import install_security
 from uanl.core.logging import setup_logging
 from uanl.core.middleware import RequestContextMiddleware
+from uanl.core.openapi import install_openapi
 
 DESCRIPTION = """
 Mesa de servicio UANL: tickets con SLA, asignación automática, reportes, tableros y la
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None, *, configure_logging: bool = Tr
     install_security(app, settings)  # audit listener, rate limits, hardening (issue 7)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(api_router)
+    install_openapi(app)  # errors are documented as problem+json
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
