@@ -113,12 +113,13 @@ def test_worker_sigkill_mid_task_redone_once(
             wait_for(lambda: second.log().count("succeeded") >= TICKETS + 2, timeout=20)
 
     rows = _rows()
+    attempts = {i: a for i, _, a in rows}
     message_ids = [m["Message-ID"] for m in smtp_server.messages]
     tally.ok = len(set(message_ids))
     tally.lost = TICKETS - tally.ok
     duplicates = len(message_ids) - len(set(message_ids))
-    tally.report(duplicates=duplicates, redone_attempts=dict((i, a) for i, _, a in rows)[victim])
+    tally.report(duplicates=duplicates, redone_attempts=attempts[victim])
     assert tally.lost == 0 and duplicates == 0
     assert len(message_ids) == TICKETS
-    assert dict((i, a) for i, _, a in rows)[victim] == 2  # killed attempt + the redo
+    assert attempts[victim] == 2  # killed attempt + the redo
     assert all(s == NotificationStatus.sent.value for _, s, _ in rows)
