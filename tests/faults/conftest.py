@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,7 +21,10 @@ from tests.conftest import (
 )
 from tests.faults.procs import RedisServer, own_redis
 from tests.notifications.fakes import SmtpServer
+from tests.notifications.helpers import make_client
+from uanl.core import db as dbmod
 from uanl.core import migrate
+from uanl.core.config import Settings
 
 
 @pytest.fixture(scope="session")
@@ -67,5 +69,27 @@ class Tally:
         )
 
 
-def data_dir(settings: Any) -> Path:
-    return Path(settings.data_dir)
+@dataclass
+class Outbox:
+    """The app's settings pointed at this test's Redis and SMTP, and a client with e-mail
+    (each ticket for it owes one notification)."""
+
+    live: Settings
+    customer_id: int
+    redis: RedisServer
+    smtp: SmtpServer
+
+
+@pytest.fixture
+def outbox(
+    app: Any,
+    settings: Settings,
+    redis_server: RedisServer,
+    smtp_server: SmtpServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Outbox:
+    live = smtp_server.settings(settings, redis_url=redis_server.url)  # SMTP not started
+    monkeypatch.setattr("uanl.core.config.get_settings", lambda: live)
+    with dbmod.session_scope() as db:
+        customer_id = make_client(db, email="mesa@cliente.mx").id
+    return Outbox(live, customer_id, redis_server, smtp_server)

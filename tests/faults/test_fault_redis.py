@@ -14,17 +14,13 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from tests.faults.conftest import Tally
-from tests.faults.procs import RedisServer
-from tests.notifications.fakes import SmtpServer, celery_broker
-from tests.notifications.helpers import make_client
+from tests.faults.conftest import Outbox, Tally
+from tests.notifications.fakes import celery_broker
 from tests.workers import running_worker, wait_for
 from uanl.core import db as dbmod
-from uanl.core.config import Settings
 from uanl.core.tasks import send_now
 from uanl.models import Notification
 
@@ -37,19 +33,12 @@ def _statuses() -> list[str]:
 
 
 def test_redis_stopped_tickets_still_created_and_nothing_lost(
-    app: Any,
-    settings: Settings,
-    admin_h: dict[str, str],
-    redis_server: RedisServer,
-    smtp_server: SmtpServer,
-    monkeypatch: pytest.MonkeyPatch,
+    app: Any, admin_h: dict[str, str], outbox: Outbox
 ) -> None:
     tally = Tally("redis stopped")
+    redis_server, smtp_server = outbox.redis, outbox.smtp
     smtp_server.start()
-    live = smtp_server.settings(settings, redis_url=redis_server.url)
-    monkeypatch.setattr("uanl.core.config.get_settings", lambda: live)
-    with dbmod.session_scope() as db:
-        customer_id = make_client(db, email="mesa@cliente.mx").id
+    live, customer_id = outbox.live, outbox.customer_id
 
     created: list[int] = []
     with (

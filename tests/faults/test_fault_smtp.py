@@ -10,17 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from tests.faults.conftest import Tally
-from tests.faults.procs import RedisServer
-from tests.notifications.fakes import SmtpServer, celery_broker
-from tests.notifications.helpers import make_client
+from tests.faults.conftest import Outbox, Tally
+from tests.notifications.fakes import celery_broker
 from tests.workers import running_worker, wait_for
 from uanl.core import db as dbmod
-from uanl.core.config import Settings
 from uanl.models import Notification
 
 TICKETS = 5
@@ -33,18 +29,11 @@ def _rows() -> list[tuple[str, int]]:
 
 
 def test_smtp_down_mail_delivered_once_it_returns(
-    app: Any,
-    settings: Settings,
-    admin_h: dict[str, str],
-    redis_server: RedisServer,
-    smtp_server: SmtpServer,
-    monkeypatch: pytest.MonkeyPatch,
+    app: Any, admin_h: dict[str, str], outbox: Outbox
 ) -> None:
     tally = Tally("smtp down")
-    live = smtp_server.settings(settings, redis_url=redis_server.url)  # server not started
-    monkeypatch.setattr("uanl.core.config.get_settings", lambda: live)
-    with dbmod.session_scope() as db:
-        customer_id = make_client(db, email="mesa@cliente.mx").id
+    live, customer_id = outbox.live, outbox.customer_id
+    redis_server, smtp_server = outbox.redis, outbox.smtp
     env = {**smtp_server.env(), "NOTIFICATION_BACKOFF_BASE_S": "1", "SMTP_TIMEOUT_S": "2"}
 
     with (

@@ -21,17 +21,13 @@ import threading
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
-from tests.faults.conftest import Tally
-from tests.faults.procs import RedisServer
-from tests.notifications.fakes import SmtpServer, _Handler, celery_broker
-from tests.notifications.helpers import make_client
+from tests.faults.conftest import Outbox, Tally
+from tests.notifications.fakes import _Handler, celery_broker
 from tests.workers import running_worker, wait_for
 from uanl.core import db as dbmod
-from uanl.core.config import Settings
 from uanl.core.tasks import send_now
 from uanl.models import Notification, NotificationStatus, utcnow
 
@@ -65,21 +61,14 @@ def _rows() -> list[tuple[int, str, int]]:
 
 
 def test_worker_sigkill_mid_task_redone_once(
-    app: Any,
-    settings: Settings,
-    admin_h: dict[str, str],
-    redis_server: RedisServer,
-    smtp_server: SmtpServer,
-    monkeypatch: pytest.MonkeyPatch,
+    app: Any, admin_h: dict[str, str], outbox: Outbox
 ) -> None:
     tally = Tally("worker SIGKILL mid-task")
+    redis_server, smtp_server = outbox.redis, outbox.smtp
     stall = StallFirstRcpt()
     smtp_server.handler = stall
     smtp_server.start()
-    live = smtp_server.settings(settings, redis_url=redis_server.url)
-    monkeypatch.setattr("uanl.core.config.get_settings", lambda: live)
-    with dbmod.session_scope() as db:
-        customer_id = make_client(db, email="mesa@cliente.mx").id
+    live, customer_id = outbox.live, outbox.customer_id
     env = {**smtp_server.env(), "SMTP_TIMEOUT_S": "30"}
 
     with (
