@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
+from openapi_spec_validator import validate
 
 from tests.conftest import assert_problem
 
@@ -41,6 +42,7 @@ def test_errors_are_documented_as_problem_json(client: TestClient) -> None:
         assert list(responses[status]["content"]) == ["application/problem+json"], status
     document = client.get("/api/v1/openapi.json").json()
     assert "HTTPValidationError" not in document["components"]["schemas"]
+    validate(document)  # still a valid OpenAPI document
 
 
 def test_non_json_bodies_are_documented(client: TestClient) -> None:
