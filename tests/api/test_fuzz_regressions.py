@@ -50,3 +50,22 @@ def test_non_json_bodies_are_documented(client: TestClient) -> None:
     assert {"application/json", "text/csv; charset=utf-8", "application/x-ndjson"} <= set(analytics)
     csat_page = _responses(client, "/api/v1/csat/{token}", "get")
     assert "text/html" in csat_page["404"]["content"]
+
+
+def test_overlong_time_zone_is_a_422(client: TestClient, admin_h: dict[str, str]) -> None:
+    """ZoneInfo raises OSError (file name too long) for a long key: that was a 500."""
+    tz = "America/" + "x" * 300
+    resp = client.post(
+        "/api/v1/business-calendars/", json={"name": "Norte", "tz": tz}, headers=admin_h
+    )
+    assert_problem(resp, 422, "tz")
+
+
+def test_report_job_schedule_and_chart_ids_are_bounded(
+    client: TestClient, admin_h: dict[str, str]
+) -> None:
+    assert_problem(client.get(f"/api/v1/reports/jobs/{HUGE}", headers=admin_h), 422)
+    assert_problem(client.get(f"/api/v1/reports/jobs/{HUGE}/download", headers=admin_h), 422)
+    assert_problem(client.get(f"/api/v1/reports/schedules/{HUGE}", headers=admin_h), 422)
+    chart = f"/api/v1/dashboards/charts/tickets-by-state?operator_id={HUGE}"
+    assert_problem(client.get(chart, headers=admin_h), 422)

@@ -76,7 +76,7 @@ def _check_hours(value: Hours) -> Hours:
 def _check_tz(value: str) -> str:
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise ValueError(f"{value!r} is not an IANA time zone (e.g. America/Monterrey)") from None
     return value
 

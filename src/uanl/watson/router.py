@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 import jwt
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends, Header, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import Field, StringConstraints
@@ -218,7 +218,10 @@ def tool_create_ticket(
 
 @router.get("/tools/tickets/{ticket_id}", summary="Tool: a ticket's status (Watson API key)")
 def tool_ticket_status(
-    ticket_id: int, db: DB, _raw: WatsonBody, language: Lang = "es"
+    ticket_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    db: DB,
+    _raw: WatsonBody,
+    language: Lang = "es",
 ) -> dict[str, Any]:
     info = actions.ticket_status(db, ticket_id)
     info["message"] = say(
