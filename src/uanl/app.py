@@ -12,6 +12,7 @@ from uanl.core.errors import install_error_handlers
 from uanl.core.hardening import install_security
 from uanl.core.logging import setup_logging
 from uanl.core.middleware import RequestContextMiddleware
+from uanl.core.openapi import install_openapi
 from uanl.health.probes import router as probes_router
 from uanl.observability import metrics
 from uanl.observability.middleware import MetricsMiddleware
@@ -67,4 +68,5 @@ def create_app(settings: Settings | None = None, *, configure_logging: bool = Tr
     app.include_router(probes_router)  # /livez, /readyz
     app.include_router(metrics_router)  # /metrics
     install_console(app)  # `/`: the operators' console (API docs stay at /api/v1/docs)
+    install_openapi(app)  # errors are documented as problem+json
     return app

@@ -12,6 +12,7 @@ from uanl.audit import security
 from uanl.audit.schemas import AuditRead, SecurityEvents
 from uanl.auth.dependencies import DB, AdminOnly
 from uanl.core.pagination import Page, PageParams, page_params, paginate_page
+from uanl.core.validators import MAX_ID
 from uanl.models import AuditLog
 
 router = APIRouter(prefix="/audit", tags=["audit"])
@@ -24,7 +25,7 @@ def list_audit(
     page: Annotated[PageParams, Depends(page_params)],
     entity: Annotated[str | None, Query(max_length=60, description="Table, e.g. tickets")] = None,
     entity_id: Annotated[str | None, Query(max_length=64)] = None,
-    actor_id: Annotated[int | None, Query(ge=1)] = None,
+    actor_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     action: Literal["create", "update", "delete"] | None = None,
     request_id: Annotated[str | None, Query(max_length=100)] = None,
     from_: Annotated[datetime | None, Query(alias="from", description="Inclusive")] = None,

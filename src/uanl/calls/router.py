@@ -12,6 +12,7 @@ from uanl.core.crud import get_or_404
 from uanl.core.errors import ValidationFailed
 from uanl.core.pagination import Page, PageParams, page_params, paginate_page, parse_sort
 from uanl.core.routing import SlashRouter
+from uanl.core.validators import MAX_ID
 from uanl.models import Call, CallDirection, CallOutcome
 
 router = SlashRouter(prefix="/calls", tags=["calls"])
@@ -24,7 +25,7 @@ SORTS = {
 }
 
 
-def valid_call(db: DB, _: CurrentOperator, call_id: Annotated[int, Path(ge=1)]) -> Call:
+def valid_call(db: DB, _: CurrentOperator, call_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> Call:
     return get_or_404(db, Call, call_id, "Call")
 
 
@@ -36,9 +37,9 @@ def list_calls(
     db: DB,
     _: CurrentOperator,
     page: Annotated[PageParams, Depends(page_params)],
-    client_id: Annotated[int | None, Query(ge=1)] = None,
-    operator_id: Annotated[int | None, Query(ge=1)] = None,
-    ticket_id: Annotated[int | None, Query(ge=1)] = None,
+    client_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    operator_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    ticket_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     direction: CallDirection | None = None,
     outcome: CallOutcome | None = None,
     started_from: AwareDatetime | None = None,

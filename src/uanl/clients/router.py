@@ -11,6 +11,7 @@ from uanl.core.crud import get_or_404
 from uanl.core.errors import ValidationFailed
 from uanl.core.pagination import Page, PageParams, page_params, paginate_page, parse_sort
 from uanl.core.routing import SlashRouter
+from uanl.core.validators import MAX_ID
 from uanl.models import Client, ClientTier
 
 router = SlashRouter(prefix="/clients", tags=["clients"])
@@ -18,7 +19,9 @@ router = SlashRouter(prefix="/clients", tags=["clients"])
 SORTS = {"id": Client.id, "name": Client.name, "created_at": Client.created_at, "tier": Client.tier}
 
 
-def valid_client(db: DB, _: CurrentOperator, client_id: Annotated[int, Path(ge=1)]) -> Client:
+def valid_client(
+    db: DB, _: CurrentOperator, client_id: Annotated[int, Path(ge=1, le=MAX_ID)]
+) -> Client:
     return get_or_404(db, Client, client_id, "Client")
 
 

@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from loguru import logger
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -163,6 +164,25 @@ def install_error_handlers(app: FastAPI) -> None:
             detail,
             instance=request.url.path,
             headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(sa_exc.OperationalError)
+    @app.exception_handler(sa_exc.InterfaceError)
+    @app.exception_handler(sa_exc.TimeoutError)
+    async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+        # The database restarting or unreachable is an outage, not a bug: the transaction
+        # rolled back, nothing was written, and the same request can simply be sent again.
+        # pool_pre_ping gives the next request a fresh connection once the server is back.
+        logger.warning(
+            "database unavailable on {} {}: {}", request.method, request.url.path, str(exc)[:200]
+        )
+        return problem(
+            503,
+            "Service unavailable",
+            "The database is unavailable; nothing was saved. Retry in a few seconds.",
+            slug="unavailable",
+            instance=request.url.path,
+            headers={"Retry-After": "5"},
         )
 
     @app.exception_handler(Exception)

@@ -73,3 +73,8 @@ def normalise_tags(tags: list[str]) -> list[str]:
     if len(out) > 20:
         raise ValueError("at most 20 tags")
     return out
+
+
+# Ids are INTEGER columns: a larger number can name no row, and SQLite cannot even bind one
+# past 2**63 (OverflowError). Bounding path, query and body ids turns those into a 422.
+MAX_ID = 2**31 - 1

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from uanl.auth.dependencies import DB, AnyStaff
 from uanl.core import config
 from uanl.core.routing import SlashRouter
+from uanl.core.validators import MAX_ID
 from uanl.dashboards import charts, service
 from uanl.dashboards.cache import cached
 from uanl.dashboards.events import current_broker, current_cache
@@ -60,8 +61,8 @@ def get_chart(
     name: Annotated[str, Path(description="One of GET /dashboards/charts")],
     date_from: FromQ = None,
     date_to: ToQ = None,
-    operator_id: int | None = None,
-    client_id: int | None = None,
+    operator_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    client_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     category: Annotated[str | None, Query(max_length=60)] = None,
 ) -> Response:
     charts.ensure_known(name)

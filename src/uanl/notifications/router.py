@@ -16,6 +16,7 @@ from uanl.core.crud import get_or_404
 from uanl.core.errors import AppError, ValidationFailed
 from uanl.core.pagination import Page, PageParams, page_params, paginate, parse_sort
 from uanl.core.routing import SlashRouter
+from uanl.core.validators import MAX_ID
 from uanl.models import Client, Notification, NotificationChannel, NotificationStatus
 from uanl.notifications import csat, service
 from uanl.notifications.adhoc import create_adhoc
@@ -40,7 +41,7 @@ SORTS = {
 
 
 def valid_notification(
-    db: DB, _: CurrentOperator, notification_id: Annotated[int, Path(ge=1)]
+    db: DB, _: CurrentOperator, notification_id: Annotated[int, Path(ge=1, le=MAX_ID)]
 ) -> Notification:
     return get_or_404(db, Notification, notification_id, "Notification")
 
@@ -58,9 +59,9 @@ def list_notifications(
     ] = None,
     channel: NotificationChannel | None = None,
     event: Annotated[str | None, Query(max_length=60)] = None,
-    ticket_id: Annotated[int | None, Query(ge=1)] = None,
-    visit_id: Annotated[int | None, Query(ge=1)] = None,
-    report_id: Annotated[int | None, Query(ge=1)] = None,
+    ticket_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    visit_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    report_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     recipient: Annotated[
         str | None, Query(min_length=1, max_length=254, description="Part of the address")
     ] = None,
@@ -171,7 +172,8 @@ def _page(lang: str, status_code: int = 200, **values: Any) -> HTMLResponse:
     "/{token}",
     response_class=HTMLResponse,
     summary="Satisfaction survey page (signed link, no login)",
-    responses={400: {}, 404: {}, 409: {}, 410: {}},
+    # A person opens this link in a browser: a bad, answered or expired link is a page too.
+    responses={code: {"content": {"text/html": {}}} for code in (400, 404, 409, 410)},
 )
 def csat_page(
     token: str,

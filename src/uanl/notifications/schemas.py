@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, StringConstraints
 
 from uanl.core.schemas import ReadModel, Strict
+from uanl.core.validators import MAX_ID
 from uanl.models import Language, Notification, NotificationChannel, NotificationStatus
 
 
@@ -54,14 +55,14 @@ class NotificationCreate(Strict):
     """An ad-hoc message. Give exactly one target for e-mail and SMS; none for Slack/Teams."""
 
     channel: NotificationChannel = NotificationChannel.email
-    to_client_id: int | None = Field(None, ge=1)
-    to_operator_id: int | None = Field(None, ge=1)
+    to_client_id: int | None = Field(None, ge=1, le=MAX_ID)
+    to_operator_id: int | None = Field(None, ge=1, le=MAX_ID)
     to_address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=254)] | None = (
         Field(None, description="An e-mail address (email) or an E.164 number (sms)")
     )
     subject: Subject | None = None
     body: Body
-    ticket_id: int | None = Field(None, ge=1)
+    ticket_id: int | None = Field(None, ge=1, le=MAX_ID)
     language: Language | None = Field(
         None, description="Defaults to the recipient's preference, else Spanish"
     )

@@ -20,7 +20,16 @@ from uanl.reports.formats import MEDIA_TYPES, stream
 router = SlashRouter(prefix="/reports", tags=["reports"])
 
 
-@router.post("/custom", summary="Run a custom report over a whitelisted dataset")
+@router.post(
+    "/custom",
+    summary="Run a custom report over a whitelisted dataset",
+    responses={
+        200: {
+            "description": "The report as JSON, JSON lines, CSV or XLSX (`format`)",
+            "content": {MEDIA_TYPES[f]: {} for f in ("jsonl", "csv", "xlsx")},
+        }
+    },
+)
 def custom_report(db: DB, _: SupervisorOrAdmin, body: custom.CustomQuery) -> Response:
     plan = custom.build_plan(db, body)
     cols = custom.columns(plan)
@@ -59,7 +68,16 @@ def _jsonable(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-@router.get("/analytics", summary="Flat rows for BI tools, incremental by updated_at cursor")
+@router.get(
+    "/analytics",
+    summary="Flat rows for BI tools, incremental by updated_at cursor",
+    responses={
+        200: {
+            "description": "Rows as JSON (`format=json`), JSON lines or CSV",
+            "content": {MEDIA_TYPES["jsonl"]: {}, MEDIA_TYPES["csv"]: {}},
+        }
+    },
+)
 def analytics_feed(
     db: DB,
     _: SupervisorOrAdmin,

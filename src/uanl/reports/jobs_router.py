@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, Query, Response
+from fastapi import Depends, Path, Query, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
@@ -16,12 +16,16 @@ from uanl.core import config
 from uanl.core.errors import Conflict, Forbidden, NotFound
 from uanl.core.pagination import Page, PageParams, page_params, paginate_page
 from uanl.core.routing import SlashRouter
+from uanl.core.validators import MAX_ID
 from uanl.models import Operator, Report, ReportFormat, ReportSchedule, ReportStatus, Role, utcnow
 from uanl.reports import jobs, schedules
 from uanl.reports.formats import MEDIA_TYPES
 from uanl.reports.storage import get_storage
 
 router = SlashRouter(prefix="/reports", tags=["reports"])
+
+ReportId = Annotated[int, Path(ge=1, le=MAX_ID)]
+ScheduleId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 class JobIn(BaseModel):
@@ -101,14 +105,14 @@ def list_jobs(
 
 
 @router.get("/jobs/{report_id}", response_model=JobRead, summary="One report job")
-def get_job(db: DB, op: AnyStaff, report_id: int) -> JobRead:
+def get_job(db: DB, op: AnyStaff, report_id: ReportId) -> JobRead:
     return _read(_visible(db, report_id, op))
 
 
 @router.get("/jobs/{report_id}/download", summary="Download a finished report's file")
 def download(
     db: DB,
-    report_id: int,
+    report_id: ReportId,
     bearer: Annotated[str | None, Depends(oauth2_scheme)] = None,
     token: Annotated[str | None, Query(description="Signed link from an e-mail")] = None,
 ) -> StreamingResponse:
@@ -172,20 +176,20 @@ def list_schedules(
 
 
 @router.get("/schedules/{schedule_id}", response_model=schedules.ScheduleRead)
-def get_schedule(db: DB, _: AdminOnly, schedule_id: int) -> schedules.ScheduleRead:
+def get_schedule(db: DB, _: AdminOnly, schedule_id: ScheduleId) -> schedules.ScheduleRead:
     return schedules.ScheduleRead.model_validate(_schedule(db, schedule_id))
 
 
 @router.patch("/schedules/{schedule_id}", response_model=schedules.ScheduleRead)
 def update_schedule(
-    db: DB, _: AdminOnly, schedule_id: int, body: schedules.ScheduleUpdate
+    db: DB, _: AdminOnly, schedule_id: ScheduleId, body: schedules.ScheduleUpdate
 ) -> schedules.ScheduleRead:
     s = schedules.update(db, _schedule(db, schedule_id), body, now=utcnow())
     return schedules.ScheduleRead.model_validate(s)
 
 
 @router.delete("/schedules/{schedule_id}", status_code=204)
-def delete_schedule(db: DB, _: AdminOnly, schedule_id: int) -> Response:
+def delete_schedule(db: DB, _: AdminOnly, schedule_id: ScheduleId) -> Response:
     db.delete(_schedule(db, schedule_id))
     db.flush()
     return Response(status_code=204)

@@ -11,6 +11,7 @@ from uanl.auth.dependencies import DB, SupervisorOrAdmin
 from uanl.core import config
 from uanl.core.errors import ValidationFailed
 from uanl.core.routing import SlashRouter
+from uanl.core.validators import MAX_ID
 from uanl.models import CallDirection, CallOutcome, Role, TicketPriority
 from uanl.reports import cache
 from uanl.reports import summary as reports
@@ -145,8 +146,8 @@ def calls_report(
     group_by: Annotated[
         Literal["day", "week", "month", "operator", "client", "direction", "outcome"], Query()
     ] = "day",
-    operator_id: Annotated[int | None, Query(ge=1)] = None,
-    client_id: Annotated[int | None, Query(ge=1)] = None,
+    operator_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    client_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     direction: CallDirection | None = None,
     outcome: CallOutcome | None = None,
     fmt: FormatQ = None,
@@ -180,8 +181,8 @@ def tickets_report(
     group_by: Annotated[Literal["day", "week", "month"], Query()] = "day",
     priority: Annotated[list[TicketPriority] | None, Query(description="Repeatable")] = None,
     category: Annotated[str | None, Query(max_length=60)] = None,
-    client_id: Annotated[int | None, Query(ge=1)] = None,
-    assignee_id: Annotated[int | None, Query(ge=1)] = None,
+    client_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    assignee_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     fmt: FormatQ = None,
     lang: LangQ = "es",
     bom: BomQ = False,

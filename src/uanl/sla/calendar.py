@@ -233,7 +233,7 @@ class BusinessCalendar:
     ) -> None:
         try:
             self._zone = ZoneInfo(tz)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
+        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
             raise ValueError(f"unknown time zone {tz!r}") from exc
         self.tz = tz
         self.hours = hours if hours is not None else WorkingHours.default()

@@ -17,6 +17,7 @@ from uanl.core.crud import get_or_404
 from uanl.core.errors import ValidationFailed
 from uanl.core.pagination import Page, PageParams, page_params, paginate, parse_sort
 from uanl.core.routing import SlashRouter
+from uanl.core.validators import MAX_ID
 from uanl.models import BusinessCalendar as CalendarRow
 from uanl.models import ClientTier, SlaPolicy, TicketPriority, utcnow
 from uanl.sla import admin
@@ -46,12 +47,14 @@ POLICY_SORTS = {
 CALENDAR_SORTS = {"id": CalendarRow.id, "name": CalendarRow.name}
 
 
-def valid_policy(db: DB, _: CurrentOperator, policy_id: Annotated[int, Path(ge=1)]) -> SlaPolicy:
+def valid_policy(
+    db: DB, _: CurrentOperator, policy_id: Annotated[int, Path(ge=1, le=MAX_ID)]
+) -> SlaPolicy:
     return get_or_404(db, SlaPolicy, policy_id, "SLA policy")
 
 
 def valid_calendar(
-    db: DB, _: CurrentOperator, calendar_id: Annotated[int, Path(ge=1)]
+    db: DB, _: CurrentOperator, calendar_id: Annotated[int, Path(ge=1, le=MAX_ID)]
 ) -> CalendarRow:
     return get_or_404(db, CalendarRow, calendar_id, "Business calendar")
 

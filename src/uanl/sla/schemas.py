@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from uanl.core.schemas import Name, Strict, Timestamps
+from uanl.core.validators import MAX_ID
 from uanl.models import ClientTier, SlaStatus, TicketPriority
 from uanl.sla.calendar import WorkingHours
 
@@ -35,7 +36,7 @@ class SlaPolicyUpdate(Strict):
     client_tier: ClientTier | None = None
     first_response_minutes: Minutes | None = None
     resolution_minutes: Minutes | None = None
-    calendar_id: int | None = Field(None, ge=1)
+    calendar_id: int | None = Field(None, ge=1, le=MAX_ID)
     is_active: bool | None = None
 
 
@@ -75,7 +76,7 @@ def _check_hours(value: Hours) -> Hours:
 def _check_tz(value: str) -> str:
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise ValueError(f"{value!r} is not an IANA time zone (e.g. America/Monterrey)") from None
     return value
 

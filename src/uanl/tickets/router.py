@@ -19,6 +19,7 @@ from uanl.core.pagination import (
     parse_sort,
 )
 from uanl.core.routing import SlashRouter
+from uanl.core.validators import MAX_ID
 from uanl.models import (
     Ticket,
     TicketComment,
@@ -60,9 +61,9 @@ def list_tickets(
     page: Annotated[PageParams, Depends(page_params)],
     state: Annotated[list[TicketState] | None, Query(description="Repeatable")] = None,
     priority: Annotated[list[TicketPriority] | None, Query(description="Repeatable")] = None,
-    assignee_id: Annotated[int | None, Query(ge=1)] = None,
+    assignee_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     unassigned: bool | None = None,
-    client_id: Annotated[int | None, Query(ge=1)] = None,
+    client_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     category: Annotated[str | None, Query(max_length=60)] = None,
     source: TicketSource | None = None,
     tag: Annotated[str | None, Query(max_length=40)] = None,

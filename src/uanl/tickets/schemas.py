@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from pydantic import Field, StringConstraints
 
 from uanl.core.schemas import Email, ReadModel, Strict, Tags, Timestamps
+from uanl.core.validators import MAX_ID
 from uanl.models import SlaStatus, TicketPriority, TicketSource, TicketState
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
@@ -20,8 +21,8 @@ class TicketCreate(Strict):
     description: Description = ""
     priority: TicketPriority = TicketPriority.medium
     category: Category | None = None
-    client_id: int | None = Field(None, ge=1)
-    assignee_id: int | None = Field(None, ge=1)
+    client_id: int | None = Field(None, ge=1, le=MAX_ID)
+    assignee_id: int | None = Field(None, ge=1, le=MAX_ID)
     source: TicketSource = TicketSource.api
     tags: Tags = Field(default_factory=list)
     requester_name: Annotated[str, StringConstraints(max_length=120)] | None = None
@@ -34,8 +35,8 @@ class TicketUpdate(Strict):
     priority: TicketPriority | None = None
     state: TicketState | None = None
     category: Category | None = None
-    client_id: int | None = Field(None, ge=1)
-    assignee_id: int | None = Field(None, ge=1)
+    client_id: int | None = Field(None, ge=1, le=MAX_ID)
+    assignee_id: int | None = Field(None, ge=1, le=MAX_ID)
     tags: Tags | None = None
     requester_name: Annotated[str, StringConstraints(max_length=120)] | None = None
     requester_email: Email | None = None

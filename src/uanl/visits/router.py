@@ -9,6 +9,7 @@ from uanl.auth.dependencies import DB, CurrentOperator
 from uanl.core.errors import ValidationFailed
 from uanl.core.pagination import Page, PageParams, page_params, paginate_page, parse_sort
 from uanl.core.routing import SlashRouter
+from uanl.core.validators import MAX_ID
 from uanl.models import ScheduledVisit, VisitState
 from uanl.operators.dependencies import ValidOperator
 from uanl.visits import feed, service
@@ -42,9 +43,9 @@ def list_visits(
     db: DB,
     _: CurrentOperator,
     page: Annotated[PageParams, Depends(page_params)],
-    client_id: Annotated[int | None, Query(ge=1)] = None,
-    operator_id: Annotated[int | None, Query(ge=1)] = None,
-    ticket_id: Annotated[int | None, Query(ge=1)] = None,
+    client_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    operator_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    ticket_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     state: Annotated[list[VisitState] | None, Query(description="Repeatable")] = None,
     range_from: Annotated[
         AwareDatetime | None, Query(alias="from", description="Visits ending after this")
@@ -95,7 +96,7 @@ def visit_calendar(
     _: CurrentOperator,
     range_from: From,
     range_to: To,
-    operator_id: Annotated[int | None, Query(ge=1)] = None,
+    operator_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     state: Annotated[list[VisitState] | None, Query(description="Repeatable")] = None,
 ) -> CalendarRead:
     return service.calendar(db, range_from, range_to, operator_id=operator_id, states=state)
@@ -109,7 +110,7 @@ def visit_calendar(
 )
 def calendar_feed(
     db: DB,
-    operator_id: Annotated[int, Path(ge=1)],
+    operator_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     token: Annotated[str | None, Query(description="The secret from calendar-token")] = None,
 ) -> Response:
     operator = feed.operator_for_feed(db, operator_id, token)

@@ -6,6 +6,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field, StringConstraints
 
 from uanl.core.schemas import ReadModel, Strict, Timestamps, UtcDatetime
+from uanl.core.validators import MAX_ID
 from uanl.models import VisitState
 
 Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
@@ -18,12 +19,15 @@ Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, m
 
 class VisitCreate(Strict):
     client_id: int | None = Field(
-        None, ge=1, description="Optional when ticket_id is given: the ticket's client is used"
+        None,
+        ge=1,
+        le=MAX_ID,
+        description="Optional when ticket_id is given: the ticket's client is used",
     )
     operator_id: int | None = Field(
         None, ge=1, description="Omit to pick a free technician with the skill"
     )
-    ticket_id: int | None = Field(None, ge=1)
+    ticket_id: int | None = Field(None, ge=1, le=MAX_ID)
     scheduled_start: UtcDatetime
     scheduled_end: UtcDatetime
     address: Address | None = Field(None, description="Defaults to the client's address")
@@ -39,7 +43,7 @@ class VisitCreate(Strict):
 class VisitUpdate(Strict):
     notes: Notes | None = None
     address: Address | None = None
-    operator_id: int | None = Field(None, ge=1)
+    operator_id: int | None = Field(None, ge=1, le=MAX_ID)
     version: int | None = Field(
         None, ge=1, description="If given, the update applies only to this version (else 409)"
     )

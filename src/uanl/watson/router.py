@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 import jwt
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends, Header, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import Field, StringConstraints
@@ -18,6 +18,7 @@ from uanl.core.errors import ServiceUnavailable, Unauthorized, ValidationFailed
 from uanl.core.pagination import PageParams, page_params
 from uanl.core.schemas import Email, Strict
 from uanl.core.security import decode_access_token
+from uanl.core.validators import MAX_ID
 from uanl.models import Operator, TicketPriority, WatsonActivity, utcnow
 from uanl.watson import actions, conversation, iam, sessions, shapes, status
 from uanl.watson.auth import WatsonBody, configured_key, credentials_ok
@@ -103,7 +104,7 @@ def webhook(
 class TicketTool(Strict):
     text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=4000)]
     title: Annotated[str, StringConstraints(max_length=200)] | None = None
-    client_id: int | None = Field(None, ge=1)
+    client_id: int | None = Field(None, ge=1, le=MAX_ID)
     client_name: Annotated[str, StringConstraints(max_length=200)] | None = None
     priority: TicketPriority | None = None
     category: Annotated[str, StringConstraints(max_length=60)] | None = None
@@ -115,9 +116,9 @@ class TicketTool(Strict):
 class VisitTool(Strict):
     start: datetime
     duration_minutes: int = Field(60, ge=15, le=480)
-    client_id: int | None = Field(None, ge=1)
+    client_id: int | None = Field(None, ge=1, le=MAX_ID)
     client_name: Annotated[str, StringConstraints(max_length=200)] | None = None
-    ticket_id: int | None = Field(None, ge=1)
+    ticket_id: int | None = Field(None, ge=1, le=MAX_ID)
     notes: Annotated[str, StringConstraints(max_length=5000)] | None = None
     language: Lang | None = None
 
@@ -223,7 +224,10 @@ def tool_create_ticket(
 
 @router.get("/tools/tickets/{ticket_id}", summary="Tool: a ticket's status (Watson API key)")
 def tool_ticket_status(
-    ticket_id: int, db: DB, _raw: WatsonBody, language: Lang = "es"
+    ticket_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    db: DB,
+    _raw: WatsonBody,
+    language: Lang = "es",
 ) -> dict[str, Any]:
     info = actions.ticket_status(db, ticket_id)
     info["message"] = say(
