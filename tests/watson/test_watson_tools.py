@@ -190,3 +190,42 @@ def test_cli_export(tmp_path, monkeypatch):
     get_settings.cache_clear()
     assert result.exit_code == 0, result.output
     check_orchestrate_rules(json.loads(target.read_text()), "https://cli.example.mx")
+
+
+def test_ticket_tool_title_follows_the_ticket_rules(client, world):
+    """A one-character title used to pass the tool's schema and fail inside (500; fuzzer)."""
+    for title in ("\\\\", "x ", "   "):
+        resp = client.post(
+            f"{W}/tools/tickets",
+            json={"text": "falla de red en la oficina", "title": title},
+            headers=key_headers(),
+        )
+        assert_problem(resp, 422, "title")
+    resp = client.post(
+        f"{W}/tools/tickets",
+        json={"text": "falla de red en la oficina", "category": "  "},
+        headers=key_headers(),
+    )
+    assert_problem(resp, 422, "category")
+
+
+def test_unpaired_surrogates_are_a_422_and_nothing_is_written(client, world):
+    """JSON escapes that decode to a lone surrogate are text no database can store."""
+    from sqlalchemy import func, select
+
+    from uanl.core import db as dbmod
+    from uanl.models import Ticket, WatsonActivity
+
+    headers = {**key_headers(), "Content-Type": "application/json"}
+    for path, raw in (
+        ("/tools/tickets", b'{"text": "falla \\udb3a de red"}'),
+        ("/webhook", b'{"text": "no jala la red \\uDB3A", "session_id": "s-1"}'),
+    ):
+        resp = client.post(f"{W}{path}", content=raw, headers=headers)
+        assert_problem(resp, 422, "text")
+        assert "surrogate" in resp.json()["detail"]
+    ok = client.post(f"{W}/tools/tickets", json={"text": "falla de red 😀"}, headers=headers)
+    assert ok.status_code == 200, ok.text  # a real surrogate pair (emoji) is fine
+    with dbmod.session_scope() as db:
+        assert db.scalar(select(func.count()).select_from(Ticket)) == 1
+        assert db.scalar(select(func.count()).select_from(WatsonActivity)) == 1

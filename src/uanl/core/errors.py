@@ -196,3 +196,23 @@ def install_error_handlers(app: FastAPI) -> None:
             "An unexpected error occurred; it has been logged with the request id.",
             instance=request.url.path,
         )
+
+
+SURROGATE_REASON = "contains an unpaired UTF-16 surrogate (not valid Unicode text)"
+
+
+def refuse_surrogates(value: Any, field: str = "body") -> None:
+    """Refuse text no database can store: JSON escapes such as \\udb3a are valid JSON but
+    decode to unpaired surrogates. Checks strings inside dicts and lists too."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValidationFailed(field, SURROGATE_REASON) from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            refuse_surrogates(key, field)
+            refuse_surrogates(item, f"{field}.{key}" if field != "body" else str(key))
+    elif isinstance(value, list):
+        for n, item in enumerate(value):
+            refuse_surrogates(item, f"{field}[{n}]")

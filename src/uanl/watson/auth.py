@@ -10,6 +10,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import json
 import time
 from typing import Annotated
 
@@ -17,7 +18,7 @@ import jwt
 from fastapi import Depends, Request
 
 from uanl.core import config
-from uanl.core.errors import ServiceUnavailable, Unauthorized
+from uanl.core.errors import ServiceUnavailable, Unauthorized, refuse_surrogates
 
 REPLAY_WINDOW_S = 300
 TIMESTAMP_HEADER = "X-UANL-Timestamp"
@@ -99,6 +100,17 @@ def signature_ok(request: Request, key: str, body: bytes) -> bool | None:
     return _same(sig.strip(), sign(key, ts, body))
 
 
+def _refuse_unstorable_text(body: bytes) -> None:
+    """422 for JSON whose \\u escapes decode to unpaired surrogates (unstorable text)."""
+    if b"\\ud" not in body.lower():
+        return
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return  # not JSON: the endpoint's own parsing answers that
+    refuse_surrogates(data)
+
+
 async def watson_caller(request: Request) -> bytes:
     """Authenticate a Watson call and return its raw body (needed for the signature)."""
     key = require_key()
@@ -107,6 +119,7 @@ async def watson_caller(request: Request) -> bytes:
     if signed is False:
         raise Unauthorized("Invalid or stale X-UANL-Signature (5-minute window)")
     if signed or credentials_ok(request, key):
+        _refuse_unstorable_text(body)
         return body
     raise Unauthorized(
         "Missing or invalid Watson credentials: send the key as X-API-Key, a Bearer token, "

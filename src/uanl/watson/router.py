@@ -20,6 +20,7 @@ from uanl.core.schemas import Email, Strict
 from uanl.core.security import decode_access_token
 from uanl.core.validators import MAX_ID
 from uanl.models import Operator, TicketPriority, WatsonActivity, utcnow
+from uanl.tickets.schemas import Category, Title
 from uanl.watson import actions, conversation, iam, sessions, shapes, status
 from uanl.watson.auth import WatsonBody, configured_key, credentials_ok
 from uanl.watson.nlu import analyze
@@ -103,11 +104,11 @@ def webhook(
 
 class TicketTool(Strict):
     text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=4000)]
-    title: Annotated[str, StringConstraints(max_length=200)] | None = None
+    title: Title | None = None  # the same rules as a ticket's own title
     client_id: int | None = Field(None, ge=1, le=MAX_ID)
     client_name: Annotated[str, StringConstraints(max_length=200)] | None = None
     priority: TicketPriority | None = None
-    category: Annotated[str, StringConstraints(max_length=60)] | None = None
+    category: Category | None = None
     requester_name: Annotated[str, StringConstraints(max_length=120)] | None = None
     requester_email: Email | None = None
     language: Lang | None = None
