@@ -6,6 +6,13 @@ and prints a table of figures. Usage:
 
     .venv/bin/python bench/api_tickets.py                    # 100k tickets
     .venv/bin/python bench/api_tickets.py --tickets 1000000  # the record
+
+Contact data is encrypted at rest: the script and the server use the keys kept for the
+database in `<repo>/.data/bench-<database name>`, or in UANL_BENCH_DATA_DIR (bench/_common.py).
+For a database seeded or migrated with another data dir, name that one:
+
+    UANL_BENCH_DATA_DIR=/tmp/benchsmall .venv/bin/python bench/api_tickets.py \
+        --db-url postgresql+psycopg://postgres@127.0.0.1:5432/uanl_bench_small --tickets 5000
 """
 
 from __future__ import annotations
@@ -35,6 +42,9 @@ from urllib.parse import parse_qs, urlencode
 import httpx
 import psycopg
 from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import check_keys, orm_session, upsert_admin, use_bench_keys  # noqa: E402
 
 DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/uanl_bench"
 ADMIN_EMAIL = "bench-admin@bench.uanl.mx"
@@ -109,7 +119,7 @@ def load(db_url: str, target: int) -> tuple[int, float]:
             return 0, 0.0
         n_clients = conn.execute("SELECT count(*) FROM uanl.clients").fetchone()[0]  # type: ignore[index]
         if n_clients == 0:
-            _load_people(conn)
+            _load_people(db_url)  # committed on its own connection, visible to this one
         client_ids = [r[0] for r in conn.execute("SELECT id FROM uanl.clients")]
         op_rows = conn.execute(
             "SELECT id, skills FROM uanl.operators WHERE role = 'operator'"
@@ -128,66 +138,37 @@ def load(db_url: str, target: int) -> tuple[int, float]:
     return missing, time.perf_counter() - started
 
 
-def _load_people(conn: psycopg.Connection[Any]) -> None:
+def _load_people(db_url: str) -> None:
+    """500 clients and 40 operators, through the models (contact data sealed and indexed)."""
     from uanl.demo import names
+    from uanl.models import Client, ClientTier, Language, Operator, Role
 
     rng = random.Random(7)
-    now = datetime.now(UTC)
-    clients = [
-        (
-            f"Cliente Benchmark {i + 1}, S.A. de C.V.",
-            f"contacto{i}@cliente{i}.com.mx",
-            rng.choice(("basic", "standard", "premium", "enterprise")),
-            "es",
-            now,
-            now,
-        )
-        for i in range(500)
-    ]
-    _copy_rows(
-        conn,
-        "clients",
-        ["name", "email", "tier", "language", "created_at", "updated_at"],
-        clients,
-    )
-    ops = []
-    for i in range(40):
-        skills = rng.sample(list(names.SKILLS), 2)
-        ops.append(
-            (
-                f"Operador {i + 1}",
-                f"op{i + 1}@bench.uanl.mx",
-                "operator",
-                json.dumps(skills),
-                12,
-                True,
-                True,
-                "es",
-                "!",
-                False,
-                now,
-                now,
+    with orm_session(db_url) as db:
+        db.add_all(
+            Client(
+                name=f"Cliente Benchmark {i + 1}, S.A. de C.V.",
+                email=f"contacto{i}@cliente{i}.com.mx",
+                tier=ClientTier(rng.choice(("basic", "standard", "premium", "enterprise"))),
+                language=Language.es,
             )
+            for i in range(500)
         )
-    _copy_rows(
-        conn,
-        "operators",
-        [
-            "name",
-            "email",
-            "role",
-            "skills",
-            "max_open_tickets",
-            "is_active",
-            "is_available",
-            "language",
-            "password_hash",
-            "is_senior",
-            "created_at",
-            "updated_at",
-        ],
-        ops,
-    )
+        db.add_all(
+            Operator(
+                name=f"Operador {i + 1}",
+                email=f"op{i + 1}@bench.uanl.mx",
+                role=Role.operator,
+                skills=rng.sample(list(names.SKILLS), 2),
+                max_open_tickets=12,
+                is_active=True,
+                is_available=True,
+                language=Language.es,
+                password_hash="!",
+                is_senior=False,
+            )
+            for i in range(40)
+        )
 
 
 TICKET_COLUMNS = [
@@ -272,21 +253,9 @@ def _ticket_rows(
 
 
 def ensure_admin(db_url: str) -> str:
-    from uanl.core.security import hash_password
-
+    """The bench admin (found by its e-mail's blind index) with a new password; returns it."""
     password = secrets.token_urlsafe(12) + "-Aa1"
-    now = datetime.now(UTC)
-    with psycopg.connect(pg_conninfo(db_url)) as conn:
-        conn.execute(
-            """
-            INSERT INTO uanl.operators (name, email, role, skills, max_open_tickets, is_active,
-                is_available, language, password_hash, is_senior, created_at, updated_at)
-            VALUES ('Benchmark Admin', %s, 'admin', '[]', 0, true, false, 'es', %s, false, %s, %s)
-            ON CONFLICT (email) DO UPDATE SET password_hash = EXCLUDED.password_hash,
-                role = 'admin', is_active = true
-            """,
-            (ADMIN_EMAIL, hash_password(password), now, now),
-        )
+    upsert_admin(db_url, ADMIN_EMAIL, "Benchmark Admin", password)
     return password
 
 
@@ -314,6 +283,7 @@ def free_port() -> int:
 
 
 def start_server(db_url: str, port: int, workers: int, data_dir: str) -> subprocess.Popen[bytes]:
+    """`uanl serve`; its environment carries the bench keys (`use_bench_keys`)."""
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
     env |= {
         "DATABASE_URL": db_url,
@@ -536,8 +506,10 @@ def main() -> None:
 
     tool = args.tool if args.tool != "auto" else ("hey" if shutil.which("hey") else "httpx")
     run = run_hey if tool == "hey" else run_httpx
+    print(f"keys: {use_bench_keys(args.db_url)}")
     ensure_database(args.db_url)
     migrate(args.db_url)
+    check_keys(args.db_url)
     loaded, secs = load(args.db_url, args.tickets)
     if loaded:
         print(f"loaded {loaded:,} tickets in {secs:.1f} s ({loaded / secs:,.0f} rows/s)")

@@ -7,6 +7,10 @@ as the baseline), time until the last ticket is assigned, tickets assigned more 
 operators above capacity, and the spread of loads (max - min; the target is <= 1).
 
     .venv/bin/python bench/assignment.py [--tickets 1000] [--concurrency 50] [--operators 10]
+
+The operators are written through the models (contact data encrypted at rest, e-mail blind
+index); the script, the server and the worker share the keys kept for the database in
+`<repo>/.data/bench-<database name>`, or in UANL_BENCH_DATA_DIR (bench/_common.py).
 """
 
 from __future__ import annotations
@@ -20,7 +24,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +31,7 @@ import httpx
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import orm_session, use_bench_keys  # noqa: E402
 from api_tickets import (  # noqa: E402
     ensure_database,
     free_port,
@@ -43,6 +47,7 @@ DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/uanl_bench_assign"
 
 def reset(db_url: str, operators: int, capacity: int) -> str:
     from uanl.core.security import hash_password
+    from uanl.models import Language, Operator, Role
 
     ensure_database(db_url)
     with psycopg.connect(pg_conninfo(db_url), autocommit=True) as conn:
@@ -50,18 +55,25 @@ def reset(db_url: str, operators: int, capacity: int) -> str:
     migrate(db_url)
     password = secrets.token_urlsafe(12) + "-Aa1"
     digest = hash_password(password)
-    now = datetime.now(UTC)
-    rows = [("Bench Admin", "admin@bench.mx", "admin", "[]", 0, False)] + [
-        (f"Operador {i}", f"op{i}@bench.mx", "operator", '["redes"]', capacity, True)
+    rows = [("Bench Admin", "admin@bench.mx", Role.admin, [], 0, False)] + [
+        (f"Operador {i}", f"op{i}@bench.mx", Role.operator, ["redes"], capacity, True)
         for i in range(operators)
     ]
-    with psycopg.connect(pg_conninfo(db_url)) as conn:
+    with orm_session(db_url) as db:
         for name, email, role, skills, cap, available in rows:
-            conn.execute(
-                "INSERT INTO uanl.operators (name, email, role, skills, max_open_tickets, "
-                "is_active, is_available, language, password_hash, is_senior, created_at, "
-                "updated_at) VALUES (%s, %s, %s, %s, %s, true, %s, 'es', %s, false, %s, %s)",
-                (name, email, role, skills, cap, available, digest, now, now),
+            db.add(
+                Operator(
+                    name=name,
+                    email=email,
+                    role=role,
+                    skills=skills,
+                    max_open_tickets=cap,
+                    is_active=True,
+                    is_available=available,
+                    language=Language.es,
+                    password_hash=digest,
+                    is_senior=False,
+                )
             )
     return password
 
@@ -151,6 +163,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2, help="uvicorn processes")
     args = ap.parse_args()
     capacity = args.tickets  # capacity is not what this measures
+    use_bench_keys(args.db_url)
     password = reset(args.db_url, args.operators, capacity)
     data_dir = tempfile.mkdtemp(prefix="uanl-bench-assign-")
     port = free_port()

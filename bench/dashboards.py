@@ -7,6 +7,13 @@ the ASGI app in-process (Starlette TestClient): "cold" = cache dropped before ev
 
     .venv/bin/python bench/dashboards.py                 # 500k calls, 200 warm requests each
     .venv/bin/python bench/dashboards.py --warm 500 --cold 10
+
+Contact data is encrypted at rest: the keys are the ones kept for the database in
+`<repo>/.data/bench-<database name>` (shared with bench/api_tickets.py), or in
+UANL_BENCH_DATA_DIR, e.g. the data dir a database was seeded with:
+
+    UANL_BENCH_DATA_DIR=/tmp/benchsmall .venv/bin/python bench/dashboards.py \
+        --db postgresql+psycopg://postgres@127.0.0.1:5432/uanl_bench_small
 """
 
 from __future__ import annotations
@@ -19,11 +26,15 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import psycopg
 from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import check_keys, upsert_admin, use_bench_keys  # noqa: E402
 
 DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/uanl_bench"
 ADMIN_EMAIL = "bench-dash@bench.uanl.mx"
@@ -98,22 +109,9 @@ def load_calls(url: str, target: int) -> None:
 
 
 def bench_admin(url: str) -> tuple[int, str]:
-    from uanl.core.security import hash_password
-
-    with psycopg.connect(psql_url(url)) as conn:
-        row = conn.execute("SELECT id FROM uanl.operators WHERE email = %s", (ADMIN_EMAIL,))
-        found = row.fetchone()
-        if found:
-            return int(found[0]), "admin"
-        new = conn.execute(
-            "INSERT INTO uanl.operators (name, email, role, skills, max_open_tickets, is_active,"
-            " is_available, language, password_hash, is_senior) VALUES ('Bench Dash', %s,"
-            " 'admin', '[]', 10, true, false, 'es', %s, false) RETURNING id",
-            (ADMIN_EMAIL, hash_password(secrets.token_urlsafe(16))),
-        ).fetchone()
-        conn.commit()
-        assert new is not None
-        return int(new[0]), "admin"
+    """The dashboards' admin (its token is minted directly, the password is never used)."""
+    password = secrets.token_urlsafe(16)
+    return upsert_admin(url, ADMIN_EMAIL, "Bench Dash", password, capacity=10), "admin"
 
 
 def pct(values: list[float], q: float) -> float:
@@ -144,6 +142,7 @@ def main() -> None:
     parser.add_argument("--warm", type=int, default=200)
     args = parser.parse_args()
 
+    use_bench_keys(args.db)
     os.environ.update(
         DATABASE_URL=args.db,
         SECRET_KEY=secrets.token_urlsafe(48),
@@ -155,6 +154,7 @@ def main() -> None:
     from uanl.core import migrate
 
     migrate.upgrade("head", url=args.db)
+    check_keys(args.db)
     load_calls(args.db, args.calls)
 
     from fastapi.testclient import TestClient

@@ -12,6 +12,10 @@ times, each in its own committed transaction:
 Usage:
     .venv/bin/python bench/escalation_sweep.py
     .venv/bin/python bench/escalation_sweep.py --tickets 200000 --db-url postgresql+psycopg://...
+
+The operators are written through the models (contact data encrypted at rest, e-mail blind
+index) with the keys kept for the database in `<repo>/.data/bench-<database name>`, or in
+UANL_BENCH_DATA_DIR (bench/_common.py).
 """
 
 from __future__ import annotations
@@ -19,9 +23,11 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -32,9 +38,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from uanl.core import db as dbmod
 from uanl.core import migrate
 from uanl.core.security import hash_password
+from uanl.models import Language, Operator, Role
 from uanl.sla.service import refresh_statuses
 from uanl.tickets import escalation
 from uanl.tickets.escalation import escalation_sweep
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import use_bench_keys  # noqa: E402
 
 DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/uanl_bench_esc"
 TARGET_S = 2.0
@@ -72,18 +82,24 @@ def load(factory: sessionmaker[Session], n: int, seed: int) -> dict[str, int]:
                 text("SELECT priority, id FROM sla_policies WHERE client_tier IS NULL")
             ).all()
         )
-        op_rows = [("Supervisora", "sup@bench.mx", "supervisor", False)]
-        op_rows += [(f"Senior {i}", f"senior{i}@bench.mx", "operator", True) for i in range(5)]
-        op_rows += [(f"Operador {i}", f"op{i}@bench.mx", "operator", False) for i in range(60)]
-        for name, email, role, senior in op_rows:
-            db.execute(
-                text(
-                    "INSERT INTO operators (name, email, role, skills, max_open_tickets, "
-                    "is_active, is_available, language, password_hash, is_senior) VALUES "
-                    "(:n, :e, :r, '[]', 5000, true, true, 'es', :pw, :s)"
-                ),
-                {"n": name, "e": email, "r": role, "pw": pw, "s": senior},
+        op_rows = [("Supervisora", "sup@bench.mx", Role.supervisor, False)]
+        op_rows += [(f"Senior {i}", f"senior{i}@bench.mx", Role.operator, True) for i in range(5)]
+        op_rows += [(f"Operador {i}", f"op{i}@bench.mx", Role.operator, False) for i in range(60)]
+        db.add_all(
+            Operator(
+                name=name,
+                email=email,
+                role=role,
+                skills=[],
+                max_open_tickets=5000,
+                is_active=True,
+                is_available=True,
+                language=Language.es,
+                password_hash=pw,
+                is_senior=senior,
             )
+            for name, email, role, senior in op_rows
+        )
         db.commit()
         operator_ids = list(db.scalars(text("SELECT id FROM operators WHERE NOT is_senior")))
 
@@ -162,6 +178,7 @@ def main() -> None:
     args = ap.parse_args()
 
     print(f"database: {make_url(args.db_url).render_as_string(hide_password=True)}")
+    print(f"keys: {use_bench_keys(args.db_url)}")
     recreate_database(args.db_url)
     engine = dbmod.configure(url=args.db_url)
     factory = sessionmaker(bind=engine, expire_on_commit=False)

@@ -14,6 +14,13 @@ Then, in one run:
 3. The three summary reports (calls, tickets, operators) over the last 90 days: p50/p95.
 
     .venv/bin/python bench/reports_export.py --db-url postgresql+psycopg://postgres@127.0.0.1:5432/uanl_bench_1m
+
+Contact data is encrypted at rest: this script, the server and the XLSX job process use the keys
+the database was seeded (or migrated) with, from UANL_BENCH_DATA_DIR (the seeding
+UANL_DATA_DIR), else from `<repo>/.data/bench-<database name>` (bench/_common.py), e.g.
+
+    UANL_BENCH_DATA_DIR=/tmp/benchsmall .venv/bin/python bench/reports_export.py \
+        --db-url postgresql+psycopg://postgres@127.0.0.1:5432/uanl_bench_small
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ import httpx
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import check_keys, use_bench_keys  # noqa: E402
 from api_tickets import (  # noqa: E402
     ADMIN_EMAIL,
     ensure_admin,
@@ -119,6 +127,7 @@ XLSX_JOB = textwrap.dedent(
 
 
 def xlsx_job(db_url: str, data_dir: str, rows: int) -> tuple[str, float, int, int, float]:
+    """The job in a fresh process; its environment carries the bench keys (`use_bench_keys`)."""
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
     env |= {"DATABASE_URL": db_url, "UANL_DATA_DIR": data_dir, "LOG_LEVEL": "WARNING"}
     res = subprocess.run(
@@ -161,6 +170,8 @@ def main() -> None:
     ap.add_argument("--summary-runs", type=int, default=15)
     ap.add_argument("--skip-xlsx", action="store_true")
     args = ap.parse_args()
+    print(f"keys: {use_bench_keys(args.db_url)}", flush=True)
+    check_keys(args.db_url)
 
     with psycopg.connect(pg_conninfo(args.db_url)) as conn:
         counts: dict[str, Any] = {
