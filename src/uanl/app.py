@@ -45,7 +45,8 @@ def create_app(settings: Settings | None = None, *, configure_logging: bool = Tr
     from uanl.worker import configure_celery
 
     configure_celery(settings)  # tasks go to this deployment's broker / data dir
-    _warm_up_language_model()
+    if settings.watson_api_key:  # else the model is built on the first /watson/analyze
+        _warm_up_language_model()
     settings.effective_secret_key()  # generate and warn at start-up, not on the first login
     settings.effective_data_keys()  # likewise the development encryption keys
     settings.effective_blind_index_key()

@@ -11,11 +11,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
-
-import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import FeatureUnion, Pipeline
+from typing import Any
 
 from .entities import mask_contacts
 from .normalize import normalize, tokens
@@ -73,6 +69,12 @@ class IntentResult:
 
 class IntentClassifier:
     def __init__(self) -> None:
+        # scikit-learn (with SciPy and NumPy, ~100 MB resident) is imported only when the
+        # model is first built: API processes that never understand text don't carry it.
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import FeatureUnion, Pipeline
+
         examples = training_examples()
         texts = [prepare(t) for t, _ in examples]
         labels = [label for _, label in examples]
@@ -88,7 +90,7 @@ class IntentClassifier:
                 ),
             ]
         )
-        self.pipeline = Pipeline(
+        self.pipeline: Any = Pipeline(
             [
                 ("features", features),
                 ("model", LogisticRegression(C=20.0, max_iter=3000, class_weight="balanced")),
@@ -110,7 +112,7 @@ class IntentClassifier:
         if not any(w in self.vocabulary and len(w) > 2 for w in words):
             return IntentResult("unknown", 0.9)
         probabilities = self.pipeline.predict_proba([prepared])[0]
-        best = int(np.argmax(probabilities))
+        best = max(range(len(probabilities)), key=lambda i: float(probabilities[i]))
         intent, confidence = self.classes[best], float(probabilities[best])
         if intent == "unknown" or confidence < MIN_CONFIDENCE:
             if _FAILURE_RE.search(prepared):
