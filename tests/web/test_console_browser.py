@@ -138,6 +138,9 @@ def test_phone_layout_english_toggle_reload_and_logout(new_page, base_url, staff
     expect(page.get_by_role("link", name="Dashboard")).to_have_attribute("aria-current", "page")
     expect(page.locator('[data-kpi="open_tickets"] .kpi-label')).to_have_text("Open tickets")
     expect(kpi(page, "open_tickets")).to_have_text("1")
+    heatmap_rows = page.locator("#chart-calls-by-hour .ytick text")
+    expect(heatmap_rows.filter(has_text="Monday")).to_have_count(1)  # the API says "Lunes"
+    expect(heatmap_rows.filter(has_text="Lunes")).to_have_count(0)
     screenshot(page, "05-phone-dashboard-english")
 
     page.reload()  # the refresh token in sessionStorage keeps the tab's session

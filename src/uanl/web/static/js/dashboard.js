@@ -75,7 +75,7 @@ function traces(chart) {
       {
         type: 'heatmap',
         x: chart.labels,
-        y: chart.series.map((s) => s.name),
+        y: chart.series.map((s) => tOr(`weekday.${s.name}`, s.name)),
         z: chart.series.map((s) => s.data),
         colorscale: 'Blues',
         reversescale: true,
