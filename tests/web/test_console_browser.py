@@ -102,7 +102,8 @@ def test_operator_changes_state_replies_and_assigns_from_the_inbox(
     page.get_by_label("Mensaje").fill("Ya voy en camino con un tóner nuevo.")
     page.get_by_role("button", name="Enviar").click()
     expect(page.locator(".comments li")).to_contain_text("Ya voy en camino")
-    expect(page.locator(".history")).to_contain_text("in_progress")
+    expect(page.locator(".history")).to_contain_text("Estado: Nuevo → En proceso")
+    expect(page.locator(".history")).to_contain_text("Respuesta")
 
     screenshot(page, "04-ticket-detail")
 

@@ -2,7 +2,7 @@
 
 import { ApiError, api, me, operators } from './api.js';
 import { clear, field, h, select, toast } from './dom.js';
-import { formatDateTime, formatNumber, t } from './i18n.js';
+import { formatDateTime, formatNumber, t, tOr } from './i18n.js';
 
 const STATES = ['new', 'open', 'in_progress', 'waiting', 'resolved', 'closed', 'cancelled'];
 const OPEN_STATES = ['new', 'open', 'in_progress', 'waiting'];
@@ -331,12 +331,23 @@ function commentList(comments) {
   );
 }
 
-function describeChanges(changes) {
+function describeChanges(changes, names) {
+  const ISO = /^\d{4}-\d{2}-\d{2}T/;
+  const show = (key, v) => {
+    if (v === null || v === undefined) return '—';
+    if (key === 'state') return tOr(`state.${v}`, v);
+    if (key === 'priority') return tOr(`priority.${v}`, v);
+    if (key === 'assignee_id') return names.get(v) ?? `#${v}`;
+    if (typeof v === 'string' && ISO.test(v)) return formatDateTime(v);
+    return typeof v === 'object' ? JSON.stringify(v) : v;
+  };
   return Object.entries(changes || {})
     .map(([key, value]) => {
-      const show = (v) => (v === null || v === undefined ? '—' : typeof v === 'object' ? JSON.stringify(v) : v);
-      if (Array.isArray(value) && value.length === 2) return `${key}: ${show(value[0])} → ${show(value[1])}`;
-      return `${key}: ${typeof value === 'object' ? JSON.stringify(value) : value}`;
+      const label = tOr(`field.${key}`, key);
+      if (Array.isArray(value) && value.length === 2) {
+        return `${label}: ${show(key, value[0])} → ${show(key, value[1])}`;
+      }
+      return `${label}: ${show(key, value)}`;
     })
     .join('; ');
 }
@@ -351,11 +362,11 @@ function historyList(events, names) {
         {},
         h('time', { datetime: e.created_at }, formatDateTime(e.created_at)),
         ' · ',
-        h('strong', {}, e.kind),
+        h('strong', {}, tOr(`event.${e.kind}`, e.kind)),
         ' · ',
         names.get(e.actor_id) ?? (e.actor_type || t('ticket.system')),
         e.note || Object.keys(e.changes || {}).length
-          ? h('div', { class: 'muted' }, [e.note, describeChanges(e.changes)].filter(Boolean).join(' — '))
+          ? h('div', { class: 'muted' }, [e.note, describeChanges(e.changes, names)].filter(Boolean).join(' — '))
           : null,
       ),
     ),
