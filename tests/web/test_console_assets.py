@@ -86,6 +86,15 @@ def test_plotly_comes_from_the_installed_package(client):
     assert resp.status_code == 200
     assert resp.headers["content-type"].startswith("text/javascript")
     assert resp.content == bundle.read_bytes()
+    # Sent compressed to browsers that accept it (a phone need not fetch 4.8 MB) ...
+    gz = client.get(PLOTLY_PATH, headers={"Accept-Encoding": "gzip"})
+    assert gz.headers["content-encoding"] == "gzip" and "Accept-Encoding" in gz.headers["vary"]
+    assert int(gz.headers["content-length"]) < bundle.stat().st_size / 2
+    assert gz.content == bundle.read_bytes()  # httpx decodes it
+    # ... and as is to those that don't.
+    plain = client.get(PLOTLY_PATH, headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    assert int(plain.headers["content-length"]) == bundle.stat().st_size
 
 
 def test_console_stays_out_of_the_api_schema_and_docs_stay_put(client, app):

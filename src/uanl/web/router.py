@@ -7,12 +7,14 @@ is fetched from a CDN.
 
 from __future__ import annotations
 
+import gzip
 import os
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Annotated
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Header
 from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
@@ -47,13 +49,19 @@ def console_root() -> RedirectResponse:
     return RedirectResponse("/")
 
 
+@lru_cache(maxsize=1)
+def plotly_gzipped() -> bytes:
+    """The bundle gzip-compressed once per process (4.8 MB -> ~1.4 MB on the wire)."""
+    return gzip.compress(plotly_bundle().read_bytes(), compresslevel=9, mtime=0)
+
+
 @router.api_route(PLOTLY_PATH, methods=["GET", "HEAD"])
-def plotly_js() -> FileResponse:
-    return FileResponse(
-        plotly_bundle(),
-        media_type="text/javascript",
-        headers={"Cache-Control": "public, max-age=86400"},
-    )
+def plotly_js(accept_encoding: Annotated[str, Header()] = "") -> Response:
+    headers = {"Cache-Control": "public, max-age=86400", "Vary": "Accept-Encoding"}
+    if "gzip" in accept_encoding.lower():
+        headers["Content-Encoding"] = "gzip"
+        return Response(plotly_gzipped(), media_type="text/javascript", headers=headers)
+    return FileResponse(plotly_bundle(), media_type="text/javascript", headers=headers)
 
 
 class ConsoleFiles(StaticFiles):
