@@ -147,6 +147,8 @@ def test_missed_runs_run_once_and_recipients_get_a_signed_link(client, admin_h, 
         rows = db.scalars(select(Notification).where(Notification.report_id == job_id)).all()
         by_to = {n.recipient: n for n in rows}
     assert {"jefa@example.mx", "bi@example.mx"} <= set(by_to)
+    # The e-mail rendered (it used to fail on the template's recipient_name).
+    assert by_to["bi@example.mx"].status.value == "pending", by_to["bi@example.mx"].last_error
     link = by_to["bi@example.mx"].context["report_url"]
     assert "/reports/jobs/" in link and "token=" in link
     path = link.split("/api/v1", 1)[1]
@@ -160,3 +162,48 @@ def test_inactive_schedules_do_not_run(client, admin_h):
         db.get(ReportSchedule, sid).next_run_at = datetime.now(UTC) - timedelta(days=1)
     with dbmod.session_scope() as db:
         assert run_due(db, datetime.now(UTC)) == []
+
+
+def _deliver_schedule_mail(client, admin_h, settings, monkeypatch, limit: int):
+    from tests.notifications.fakes import SmtpServer
+    from uanl.notifications.service import deliver
+
+    monkeypatch.setattr(settings, "report_attachment_max_bytes", limit)
+    sid = client.post(URL, json={**BODY, "recipients": ["jefa@example.mx"]}, headers=admin_h)
+    assert sid.status_code == 201, sid.text
+    now = datetime.now(UTC)
+    with dbmod.session_scope() as db:
+        db.get(ReportSchedule, sid.json()["id"]).next_run_at = now - timedelta(minutes=1)
+    with dbmod.session_scope() as db:
+        [job_id] = run_due(db, now)
+    assert jobs.run_job(job_id) == "done"
+    with dbmod.session_scope() as db:
+        report = db.get(Report, job_id)
+        stored = jobs.get_storage().open_read(report.file_path).read()
+        rows = db.scalars(select(Notification).where(Notification.report_id == job_id)).all()
+        [note] = [n for n in rows if n.recipient == "jefa@example.mx"]
+        assert note.status.value == "pending", note.last_error  # rendered, ready to send
+        note_id = note.id
+    server = SmtpServer().start()
+    try:
+        with dbmod.session_scope() as db:
+            outcome = deliver(db, note_id, settings=server.settings(settings))
+        assert outcome.status == "sent", outcome
+        [mail] = server.messages
+    finally:
+        server.stop()
+    return mail, stored
+
+
+def test_scheduled_report_mail_carries_the_file(client, admin_h, settings, monkeypatch):
+    mail, stored = _deliver_schedule_mail(client, admin_h, settings, monkeypatch, 10_000_000)
+    [part] = list(mail.iter_attachments())
+    assert part.get_filename().endswith(".csv") and part.get_content_type() == "text/csv"
+    assert part.get_payload(decode=True) == stored  # the very file the job wrote
+    assert "token=" in mail.get_body(("plain",)).get_content()  # and the link, as before
+
+
+def test_a_file_over_the_limit_goes_as_a_link_only(client, admin_h, settings, monkeypatch):
+    mail, _ = _deliver_schedule_mail(client, admin_h, settings, monkeypatch, 10)
+    assert list(mail.iter_attachments()) == []
+    assert "token=" in mail.get_body(("plain",)).get_content()

@@ -84,6 +84,10 @@ class Settings(BaseSettings):
 
     # Report jobs (issue 4): generated files are kept this many days, then cleaned up.
     report_retention_days: int = Field(7, alias="REPORT_RETENTION_DAYS", ge=1, le=3650)
+    # Scheduled reports are e-mailed as attachments up to this size; bigger ones as a link.
+    report_attachment_max_bytes: int = Field(
+        10 * 1024 * 1024, alias="REPORT_ATTACHMENT_MAX_BYTES", ge=0, le=50 * 1024 * 1024
+    )
 
     # Watson (issue 5): IBM IAM and the Assistant instance used by the connection check.
     watson_iam_url: str = Field("https://iam.cloud.ibm.com", alias="WATSON_IAM_URL")

@@ -60,6 +60,8 @@ class Message:
     # Stable per row, so a receiving MTA or mail client can recognise a redelivery.
     message_id: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # (filename, content type, bytes): sent by e-mail only.
+    attachments: list[tuple[str, str, bytes]] = field(default_factory=list)
 
 
 class Channel(Protocol):
@@ -82,6 +84,9 @@ def build_email(msg: Message, settings: Settings) -> EmailMessage:
     email.set_content(msg.text)
     if msg.html:
         email.add_alternative(msg.html, subtype="html")
+    for filename, content_type, data in msg.attachments:
+        maintype, _, subtype = content_type.partition("/")
+        email.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
     return email
 
 

@@ -342,7 +342,27 @@ def build_message(row: Notification, settings: Settings) -> Message:
         language=row.language.value,
         message_id=f"<uanl-notification-{row.id}@{domain}>",
         extra={"adhoc": row.event == "adhoc"},
+        attachments=_attachments(row, context),
     )
+
+
+def _attachments(row: Notification, context: dict[str, Any]) -> list[tuple[str, str, bytes]]:
+    """A report file to attach (e-mail only), read from storage at delivery time.
+
+    If the file has already been cleaned up (retention), the e-mail still carries the link
+    and says when it expired; nothing fails."""
+    spec = context.get("attachment")
+    if row.channel != NotificationChannel.email or not isinstance(spec, dict):
+        return []
+    from uanl.reports.storage import get_storage
+
+    storage = get_storage()
+    key = str(spec.get("storage_key") or "")
+    if not key or not storage.exists(key):
+        return []
+    with storage.open_read(key) as fh:
+        data = fh.read()
+    return [(str(spec["filename"]), str(spec["content_type"]), data)]
 
 
 # --------------------------------------------------------------------------- sweep

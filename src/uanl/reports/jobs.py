@@ -222,11 +222,37 @@ def _finish(report_id: int, key: str, count: int, storage: Storage) -> None:
             _email_link(db, report, address)
 
 
+MEDIA = {
+    "csv": "text/csv",
+    "json": "application/json",
+    "jsonl": "application/x-ndjson",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def attachment_for(report: Report) -> dict[str, Any] | None:
+    """The report's file as an e-mail attachment, if it is small enough to send that way."""
+    limit = config.get_settings().report_attachment_max_bytes
+    if not report.file_path or report.file_size is None or report.file_size > limit:
+        return None
+    fmt = report.format.value
+    return {
+        "storage_key": report.file_path,
+        "filename": f"reporte-{report.report_type}-{report.id}.{EXTENSIONS[fmt]}",
+        "content_type": MEDIA[fmt],
+        "size": report.file_size,
+    }
+
+
 def _email_link(db: Session, report: Report, address: str) -> None:
-    """E-mail a schedule recipient a signed download link (notifications carry no files)."""
+    """E-mail a schedule recipient the file (attached when small enough) and a signed link.
+
+    The notification row holds only the file's storage key: the sender reads the file when
+    it delivers, so retries attach it again and the row stays small."""
     from uanl.notifications.service import create_notification, make_dedupe_key
 
     context = {
+        "recipient_name": None,  # a schedule's recipients are bare addresses
         "report_id": report.id,
         "report_type": report.report_type,
         "report_format": report.format.value,
@@ -234,6 +260,7 @@ def _email_link(db: Session, report: Report, address: str) -> None:
         "expires_at": report.expires_at.isoformat() if report.expires_at else None,
         "report_url": signed_download_url(report),
         "schedule_id": report.schedule_id,
+        "attachment": attachment_for(report),
     }
     create_notification(
         db,
