@@ -84,7 +84,24 @@ def normalize_phone(value: str) -> str:
     return re.sub(r"\D", "", value)
 
 
-NORMALIZERS = {"email": normalize_email, "rfc": normalize_rfc, "phone": normalize_phone}
+def normalize_recipient(value: str) -> str:
+    """E-mail addresses ignore case, phone numbers everything but digits; URLs stay as given."""
+    raw = value.strip()
+    if "@" in raw and "://" not in raw:
+        return normalize_email(raw)
+    if re.fullmatch(r"(whatsapp:)?\+?[\d\s().-]+", raw, flags=re.IGNORECASE):
+        return normalize_phone(raw)
+    return raw
+
+
+NORMALIZERS = {
+    "email": normalize_email,
+    "rfc": normalize_rfc,
+    "phone": normalize_phone,
+    "recipient": normalize_recipient,
+    # dedupe keys are compared, never read back: a keyed hash of the exact key
+    "dedupe": lambda value: value,
+}
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
+from uanl.core.crypto import EncryptedText, blind_index
 from uanl.models.base import (
     Base,
     IdMixin,
@@ -19,7 +20,11 @@ from uanl.models.base import (
 
 
 class Notification(IdMixin, TimestampMixin, Base):
-    """Every message the desk sends: a row first, then a task (transactional outbox)."""
+    """Every message the desk sends: a row first, then a task (transactional outbox).
+
+    The recipient (an e-mail, phone number or webhook) is encrypted at rest and found by its
+    blind index; the dedupe key is a keyed hash (see `notifications.service.make_dedupe_key`).
+    """
 
     __tablename__ = "notifications"
 
@@ -27,7 +32,8 @@ class Notification(IdMixin, TimestampMixin, Base):
         str_enum(NotificationChannel, "notification_channel")
     )
     event: Mapped[str] = mapped_column(String(60))
-    recipient: Mapped[str] = mapped_column(String(500))
+    recipient: Mapped[str] = mapped_column(EncryptedText("notifications.recipient"))
+    recipient_bidx: Mapped[str | None] = mapped_column(String(64))
     recipient_operator_id: Mapped[int | None] = mapped_column(
         ForeignKey("operators.id", ondelete="SET NULL")
     )
@@ -61,4 +67,10 @@ class Notification(IdMixin, TimestampMixin, Base):
         Index(None, "channel", "created_at"),
         Index(None, "ticket_id"),
         Index(None, "created_at"),
+        Index(None, "recipient_bidx"),
     )
+
+    @validates("recipient")
+    def _index(self, key: str, value: str | None) -> str | None:
+        self.recipient_bidx = blind_index("recipient", value)
+        return value
