@@ -8,11 +8,13 @@ Sealed like 0007 (AES-GCM tokens bound to their column, same keys): notification
 tickets.requester_email, ticket_comments.author_email, watson_activities.user_email and
 scheduled_visits.address. Notifications get recipient_bidx for the exact-match recipient
 filter. notifications.dedupe_key holds "<event>:<entity>:<channel>:<address>"; it is only
-compared, so it becomes an HMAC of itself (as `make_dedupe_key` now computes it).
+compared, so it becomes an HMAC of itself (as `make_dedupe_key` now computes it). The
+ticket history (ticket_events.changes) masks requester e-mails from now on, and this
+migration masks the ones already there (the downgrade cannot bring those back).
 
 The downgrade opens every sealed value again; the dedupe keys stay hashed (a hash cannot be
 reversed): after a downgrade an event replayed for a notification created before it is not
-recognised as a duplicate.
+recognised as a duplicate. Upgrading again leaves already hashed keys alone.
 
 On SQLite a batch type change rebuilds the table, and the DROP TABLE of that rebuild fires
 the ON DELETE actions of the tables pointing at it (every ticket comment, event and tag would
@@ -20,11 +22,13 @@ go with `tickets`). Tables nothing points at are rebuilt as usual; tickets.reque
 retyped in place instead (add a column, copy, drop the old one, rename: no rebuild).
 """
 
+import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects.postgresql import JSONB
 
 revision: str = "0009"
 down_revision: str | None = "0008"
@@ -32,6 +36,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 BATCH = 500
+MASK = "***"  # as uanl.audit.listener.MASK
 # table -> sealed columns with their plaintext type and nullability
 SEALED: dict[str, dict[str, tuple[Any, bool]]] = {
     "notifications": {"recipient": (sa.String(length=500), False)},
@@ -87,7 +92,9 @@ def _transform(table: str, *, seal: bool) -> None:
             for col, value in zip(columns, row[1:], strict=True):
                 context = f"{table}.{col}"
                 if col == "dedupe_key":
-                    if seal and value is not None:
+                    # raw keys always hold ":"; one hashed before (upgrade, downgrade,
+                    # upgrade) stays as it is
+                    if seal and value is not None and ":" in value:
                         new[col] = ring.blind_index("dedupe", value)
                 elif value is None:
                     new[col] = None
@@ -106,6 +113,35 @@ def _transform(table: str, *, seal: bool) -> None:
         for targets, group in shapes.items():
             assignments = ", ".join(f"{c} = :{c}" for c in targets)
             bind.execute(sa.text(f"UPDATE {table} SET {assignments} WHERE id = :id"), group)
+
+
+def _mask_ticket_history() -> None:
+    """ticket_events.changes copied requester e-mails in the clear: mask them (no way back)."""
+    bind = op.get_bind()
+    as_text = "changes::text" if _is_postgres() else "changes"
+    last = 0
+    while True:
+        rows = bind.execute(
+            sa.text(
+                f"SELECT id, changes FROM ticket_events WHERE id > :last AND {as_text} LIKE "
+                f"'%requester_email%' ORDER BY id LIMIT {BATCH}"
+            ),
+            {"last": last},
+        ).all()
+        if not rows:
+            return
+        for row_id, raw in rows:
+            changes = json.loads(raw) if isinstance(raw, str) else dict(raw)
+            values = changes.get("requester_email")
+            if isinstance(values, list):
+                changes["requester_email"] = [None if v is None else MASK for v in values]
+                bind.execute(
+                    sa.text("UPDATE ticket_events SET changes = :c WHERE id = :id").bindparams(
+                        sa.bindparam("c", type_=sa.JSON().with_variant(JSONB(), "postgresql"))
+                    ),
+                    {"c": changes, "id": row_id},
+                )
+        last = rows[-1][0]
 
 
 def _retype(*, widen: bool) -> None:
@@ -143,6 +179,7 @@ def upgrade() -> None:
     _retype(widen=True)
     for table in SEALED:
         _transform(table, seal=True)
+    _mask_ticket_history()
     with op.batch_alter_table("notifications", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_notifications_recipient_bidx"), ["recipient_bidx"], unique=False
