@@ -108,8 +108,8 @@ CLIENT_ROW = (
 )
 
 
-@pytest.mark.parametrize("backend_name", ["sqlite", "postgres"])
-def test_0007_encrypts_existing_rows_and_downgrade_decrypts(backend_name, tmp_path, monkeypatch):
+def _keyed_database_at(revision: str, backend_name: str, tmp_path, monkeypatch) -> str:
+    """A fresh database migrated to `revision`, with data keys of its own configured."""
     from uanl.core.crypto import generate_key
 
     url = f"sqlite:///{tmp_path / 'd.db'}" if backend_name == "sqlite" else _pg_url()
@@ -117,7 +117,13 @@ def test_0007_encrypts_existing_rows_and_downgrade_decrypts(backend_name, tmp_pa
         url, tmp_path, DATA_ENCRYPTION_KEYS=generate_key(), BLIND_INDEX_KEY=generate_key()
     )
     monkeypatch.setattr("uanl.core.config.get_settings", lambda: keys)
-    migrate.upgrade("0006", url=url)
+    migrate.upgrade(revision, url=url)
+    return url
+
+
+@pytest.mark.parametrize("backend_name", ["sqlite", "postgres"])
+def test_0007_encrypts_existing_rows_and_downgrade_decrypts(backend_name, tmp_path, monkeypatch):
+    url = _keyed_database_at("0006", backend_name, tmp_path, monkeypatch)
     engine = build_engine(url)
     with engine.begin() as conn:
         conn.execute(text(OPERATOR_ROW), {"t": True, "f": False})
@@ -195,16 +201,10 @@ ELSEWHERE_PLAIN = (
 def test_0009_encrypts_the_other_contact_columns_and_downgrade_decrypts(
     backend_name, tmp_path, monkeypatch
 ):
-    from uanl.core.crypto import generate_key
     from uanl.models import Notification, Ticket
     from uanl.notifications.service import make_dedupe_key
 
-    url = f"sqlite:///{tmp_path / 'e.db'}" if backend_name == "sqlite" else _pg_url()
-    keys = make_settings(
-        url, tmp_path, DATA_ENCRYPTION_KEYS=generate_key(), BLIND_INDEX_KEY=generate_key()
-    )
-    monkeypatch.setattr("uanl.core.config.get_settings", lambda: keys)
-    migrate.upgrade("0008", url=url)
+    url = _keyed_database_at("0008", backend_name, tmp_path, monkeypatch)
     engine = build_engine(url)
     with engine.begin() as conn:
         for statement in ELSEWHERE_ROWS:
