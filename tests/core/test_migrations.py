@@ -179,13 +179,15 @@ ELSEWHERE_ROWS = (
     "(SELECT id FROM clients), id, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 'scheduled', :f, 0, 1, "
     "'Calle 5 de Mayo 10', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM tickets",
     "INSERT INTO notifications (channel, event, recipient, language, context, status, attempts, "
-    "dedupe_key, ticket_id, created_at, updated_at) SELECT 'email', 'ticket.created', "
-    "'Maria@Proveedor.mx', 'es', '{}', 'pending', 0, "
-    "'ticket.created:ticket:1:email:maria@proveedor.mx', id, CURRENT_TIMESTAMP, "
-    "CURRENT_TIMESTAMP FROM tickets",
+    "dedupe_key, ticket_id, body, last_error, created_at, updated_at) SELECT 'email', "
+    "'ticket.created', 'Maria@Proveedor.mx', 'es', '{\"address\": \"Calle 5 de Mayo 10\"}', "
+    "'pending', 0, "
+    "'ticket.created:ticket:1:email:maria@proveedor.mx', id, 'Hola María', "
+    "'SMTP 550 maria@proveedor.mx', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM tickets",
 )
 ELSEWHERE_SELECT = (
-    "SELECT t.requester_email, c.author_email, w.user_email, v.address, n.recipient "
+    "SELECT t.requester_email, c.author_email, w.user_email, v.address, n.recipient, n.body, "
+    "n.last_error "
     "FROM tickets t, ticket_comments c, watson_activities w, scheduled_visits v, notifications n"
 )
 ELSEWHERE_PLAIN = (
@@ -194,6 +196,8 @@ ELSEWHERE_PLAIN = (
     "chat@empresa.mx",
     "Calle 5 de Mayo 10",
     "Maria@Proveedor.mx",
+    "Hola María",
+    "SMTP 550 maria@proveedor.mx",
 )
 
 
@@ -216,6 +220,8 @@ def test_0009_encrypts_the_other_contact_columns_and_downgrade_decrypts(
         sealed = conn.execute(text(ELSEWHERE_SELECT)).one()
         dedupe = conn.execute(text("SELECT dedupe_key FROM notifications")).scalar_one()
         history = conn.execute(text("SELECT changes FROM ticket_events")).scalar_one()
+        sealed_context = conn.execute(text("SELECT context FROM notifications")).scalar_one()
+    assert sealed_context.startswith("enc1.")
     history = json.loads(history) if isinstance(history, str) else history
     assert history == {"title": [None, "Sin red"], "requester_email": [None, "***"]}
     assert all(v.startswith("enc1.") for v in sealed)
@@ -229,13 +235,17 @@ def test_0009_encrypts_the_other_contact_columns_and_downgrade_decrypts(
             Notification.recipient_bidx == blind_index("recipient", " maria@proveedor.MX")
         )
         assert db.scalars(hit).one() == "Maria@Proveedor.mx"
+        assert db.scalars(select(Notification.context)).one() == {"address": "Calle 5 de Mayo 10"}
     engine.dispose()
     migrate.downgrade("0008", url=url)
     engine = build_engine(url)
     with engine.connect() as conn:
         plain = conn.execute(text(ELSEWHERE_SELECT)).one()
+        context = conn.execute(text("SELECT context FROM notifications")).scalar_one()
     engine.dispose()
     assert tuple(plain) == ELSEWHERE_PLAIN
+    context = json.loads(context) if isinstance(context, str) else context
+    assert context == {"address": "Calle 5 de Mayo 10"}
     migrate.upgrade(url=url)  # and up again: a dedupe key hashed before is not hashed twice
     engine = build_engine(url)
     with engine.connect() as conn:

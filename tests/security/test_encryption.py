@@ -32,6 +32,7 @@ from uanl.models import (
     WatsonActivity,
 )
 from uanl.models.base import utcnow
+from uanl.notifications.events import emit
 
 CLIENT = {
     "name": "Cementos del Norte",
@@ -104,7 +105,11 @@ def _create_elsewhere(client: Any, admin_h: dict[str, str]) -> dict[str, Any]:
         headers={**admin_h, "Idempotency-Key": "aviso-1"},
     )
     assert adhoc.status_code == 201, adhoc.text
-    made = client.post("/api/v1/clients/", json={"name": "Refacciones GZA"}, headers=admin_h)
+    made = client.post(
+        "/api/v1/clients/",
+        json={"name": "Refacciones GZA", "email": "compras@refacciones-gza.mx"},
+        headers=admin_h,
+    )
     start = utcnow()
     with dbmod.session_scope() as db:
         comment = TicketComment(
@@ -125,11 +130,14 @@ def _create_elsewhere(client: Any, admin_h: dict[str, str]) -> dict[str, Any]:
         )
         db.add_all([comment, activity, visit])
         db.flush()
+        # The visit's notification quotes the address in its body and context.
+        [scheduled] = emit(db, "visit.scheduled", visit=visit)
+        assert ELSEWHERE["address"] in (scheduled.body or "")
         ids = {"ticket": tid, "comment": comment.id, "activity": activity.id, "visit": visit.id}
-        notes = db.query(Notification).filter(Notification.ticket_id == tid).all()
-        ids["notifications"] = [n.id for n in notes]
-    # ticket.created to the requester and the ad-hoc one (ticket.assigned too, with operators)
-    assert len(ids["notifications"]) >= 2
+        ids["notifications"] = [n.id for n in db.query(Notification)]
+    # ticket.created to the requester, the ad-hoc one, the visit's (ticket.assigned too, when
+    # there are operators to assign)
+    assert len(ids["notifications"]) >= 3
     return ids
 
 
@@ -380,7 +388,7 @@ ELSEWHERE_COLUMNS = {
     "ticket_comments": "author_email",
     "watson_activities": "user_email",
     "scheduled_visits": "address",
-    "notifications": "recipient",
+    "notifications": "recipient, body, context",
 }
 
 
@@ -389,7 +397,8 @@ def _elsewhere_tokens() -> list[str]:
         return [
             v
             for table, column in ELSEWHERE_COLUMNS.items()
-            for v in conn.execute(text(f"SELECT {column} FROM {table}")).scalars()
+            for row in conn.execute(text(f"SELECT {column} FROM {table}")).all()
+            for v in row
             if v is not None
         ]
 
@@ -400,14 +409,15 @@ def test_rotation_covers_the_contact_data_outside_clients(client, backend, monke
     admin = make_operator("Rota Ción", "rota@uanl.mx", Role.admin)
     _create_elsewhere(client, auth_header(admin))
     tokens = _elsewhere_tokens()
-    assert len(tokens) == 6 and {t.split(".")[1] for t in tokens} == {key_id(_raw(old))}
+    assert len(tokens) >= 13 and {t.split(".")[1] for t in tokens} == {key_id(_raw(old))}
 
     # New data key and new blind-index key at once: one run re-seals and re-indexes.
     _use_keys(monkeypatch, backend, f"{new},{old}", second_index)
     reports = {r.table: r for r in rotate(batch_size=1)}
     for table in ELSEWHERE_COLUMNS:
         assert reports[table].rows >= 1, table
-    assert reports["notifications"].reindexed == 2  # recipient_bidx follows the new key
+    # recipient_bidx follows the new key
+    assert reports["notifications"].reindexed == reports["notifications"].rows
     assert {t.split(".")[1] for t in _elsewhere_tokens()} == {key_id(_raw(new))}
     assert sum(r.reencrypted + r.reindexed for r in rotate()) == 0
 

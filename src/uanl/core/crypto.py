@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -240,3 +241,19 @@ class EncryptedText(TypeDecorator[str]):
         if value is None:
             return None
         return keyring().decrypt(value, self.context)
+
+
+class EncryptedJSON(EncryptedText):
+    """A JSON document stored as one AES-GCM token (not queryable in SQL, only read whole)."""
+
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:  # type: ignore[override]
+        if value is None:
+            return None
+        return keyring().encrypt(json.dumps(value, ensure_ascii=False), self.context)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        return json.loads(keyring().decrypt(value, self.context))

@@ -3,14 +3,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
-from uanl.core.crypto import EncryptedText, blind_index
+from uanl.core.crypto import EncryptedJSON, EncryptedText, blind_index
 from uanl.models.base import (
     Base,
     IdMixin,
-    JSONType,
     Language,
     NotificationChannel,
     NotificationStatus,
@@ -22,8 +21,9 @@ from uanl.models.base import (
 class Notification(IdMixin, TimestampMixin, Base):
     """Every message the desk sends: a row first, then a task (transactional outbox).
 
-    The recipient (an e-mail, phone number or webhook) is encrypted at rest and found by its
-    blind index; the dedupe key is a keyed hash (see `notifications.service.make_dedupe_key`).
+    The recipient (an e-mail, phone number or webhook), body, context and last error are
+    encrypted at rest; the recipient is found by its blind index; the dedupe key is a keyed
+    hash (see `notifications.service.make_dedupe_key`). The subject stays plain.
     """
 
     __tablename__ = "notifications"
@@ -44,14 +44,18 @@ class Notification(IdMixin, TimestampMixin, Base):
         str_enum(Language, "notification_language"), default=Language.es
     )
     subject: Mapped[str | None] = mapped_column(String(300))
-    body: Mapped[str | None] = mapped_column(Text)
+    # The rendered message and its context name addresses, comment text, visit addresses.
+    body: Mapped[str | None] = mapped_column(EncryptedText("notifications.body"))
     template: Mapped[str | None] = mapped_column(String(80))
-    context: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    context: Mapped[dict[str, Any]] = mapped_column(
+        EncryptedJSON("notifications.context"), default=dict
+    )
     status: Mapped[NotificationStatus] = mapped_column(
         str_enum(NotificationStatus, "notification_status"), default=NotificationStatus.pending
     )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[str | None] = mapped_column(Text)
+    # SMTP and Twilio errors quote the refused address.
+    last_error: Mapped[str | None] = mapped_column(EncryptedText("notifications.last_error"))
     next_attempt_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     # One message per event and recipient, however often the event is replayed.

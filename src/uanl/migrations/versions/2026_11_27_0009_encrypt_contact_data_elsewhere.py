@@ -5,12 +5,14 @@ Revises: 0008
 Create Date: 2026-11-27 12:00:00
 
 Sealed like 0007 (AES-GCM tokens bound to their column, same keys): notifications.recipient,
-tickets.requester_email, ticket_comments.author_email, watson_activities.user_email and
-scheduled_visits.address. Notifications get recipient_bidx for the exact-match recipient
-filter. notifications.dedupe_key holds "<event>:<entity>:<channel>:<address>"; it is only
-compared, so it becomes an HMAC of itself (as `make_dedupe_key` now computes it). The
-ticket history (ticket_events.changes) masks requester e-mails from now on, and this
-migration masks the ones already there (the downgrade cannot bring those back).
+notifications.body / context / last_error (messages quote addresses; the JSON context
+becomes one token), tickets.requester_email, ticket_comments.author_email,
+watson_activities.user_email and scheduled_visits.address. Notifications get
+recipient_bidx for the exact-match recipient filter. notifications.dedupe_key holds
+"<event>:<entity>:<channel>:<address>"; it is only compared, so it becomes an HMAC of
+itself (as `make_dedupe_key` now computes it). The ticket history (ticket_events.changes)
+masks requester e-mails from now on, and this migration masks the ones already there (the
+downgrade cannot bring those back).
 
 The downgrade opens every sealed value again; the dedupe keys stay hashed (a hash cannot be
 reversed): after a downgrade an event replayed for a notification created before it is not
@@ -39,7 +41,12 @@ BATCH = 500
 MASK = "***"  # as uanl.audit.listener.MASK
 # table -> sealed columns with their plaintext type and nullability
 SEALED: dict[str, dict[str, tuple[Any, bool]]] = {
-    "notifications": {"recipient": (sa.String(length=500), False)},
+    "notifications": {
+        "recipient": (sa.String(length=500), False),
+        "body": (sa.Text(), True),
+        "context": (sa.JSON(), False),
+        "last_error": (sa.Text(), True),
+    },
     "tickets": {"requester_email": (sa.String(length=254), True)},
     "ticket_comments": {"author_email": (sa.String(length=254), True)},
     "watson_activities": {"user_email": (sa.String(length=254), True)},
@@ -99,7 +106,8 @@ def _transform(table: str, *, seal: bool) -> None:
                 elif value is None:
                     new[col] = None
                 elif seal:
-                    new[col] = ring.encrypt(value, context)
+                    text = value if isinstance(value, str) else json.dumps(value)
+                    new[col] = ring.encrypt(text, context)
                     if col == "recipient":
                         new["recipient_bidx"] = ring.blind_index("recipient", value)
                 else:
@@ -150,10 +158,18 @@ def _retype(*, widen: bool) -> None:
         for name, (plain_type, nullable) in columns.items():
             if isinstance(plain_type, sa.Text):
                 continue
+            if postgres and isinstance(plain_type, sa.JSON):
+                plain_type = JSONB()
             old, new = (plain_type, sa.Text()) if widen else (sa.Text(), plain_type)
             if postgres:
+                cast = "text" if widen else str(new.compile(dialect=op.get_bind().dialect))
                 op.alter_column(
-                    table, name, existing_type=old, type_=new, existing_nullable=nullable
+                    table,
+                    name,
+                    existing_type=old,
+                    type_=new,
+                    existing_nullable=nullable,
+                    postgresql_using=f"{name}::{cast.lower()}",
                 )
             elif table in REFERENCED:
                 _retype_in_place(table, name, new)
