@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -106,8 +108,8 @@ CLIENT_ROW = (
 )
 
 
-@pytest.mark.parametrize("backend_name", ["sqlite", "postgres"])
-def test_0007_encrypts_existing_rows_and_downgrade_decrypts(backend_name, tmp_path, monkeypatch):
+def _keyed_database_at(revision: str, backend_name: str, tmp_path, monkeypatch) -> str:
+    """A fresh database migrated to `revision`, with data keys of its own configured."""
     from uanl.core.crypto import generate_key
 
     url = f"sqlite:///{tmp_path / 'd.db'}" if backend_name == "sqlite" else _pg_url()
@@ -115,7 +117,13 @@ def test_0007_encrypts_existing_rows_and_downgrade_decrypts(backend_name, tmp_pa
         url, tmp_path, DATA_ENCRYPTION_KEYS=generate_key(), BLIND_INDEX_KEY=generate_key()
     )
     monkeypatch.setattr("uanl.core.config.get_settings", lambda: keys)
-    migrate.upgrade("0006", url=url)
+    migrate.upgrade(revision, url=url)
+    return url
+
+
+@pytest.mark.parametrize("backend_name", ["sqlite", "postgres"])
+def test_0007_encrypts_existing_rows_and_downgrade_decrypts(backend_name, tmp_path, monkeypatch):
+    url = _keyed_database_at("0006", backend_name, tmp_path, monkeypatch)
     engine = build_engine(url)
     with engine.begin() as conn:
         conn.execute(text(OPERATOR_ROW), {"t": True, "f": False})
@@ -149,3 +157,97 @@ def test_0007_encrypts_existing_rows_and_downgrade_decrypts(backend_name, tmp_pa
         "VIP",
     )
     assert tuple(plain_op) == ("root@uanl.mx", "8112345678")
+
+
+ELSEWHERE_ROWS = (
+    "INSERT INTO tickets (title, description, priority, state, source, sla_paused_minutes, "
+    "reopen_count, escalation_level, version, requester_name, requester_email, created_at, "
+    "updated_at) VALUES ('Sin red', '', 'medium', 'new', 'api', 0, 0, 0, 1, 'María', "
+    "'maria@proveedor.mx', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+    "INSERT INTO ticket_events (ticket_id, actor_type, kind, changes, created_at) SELECT id, "
+    '\'system\', \'created\', \'{"title": [null, "Sin red"], "requester_email": [null, '
+    '"maria@proveedor.mx"]}\', CURRENT_TIMESTAMP FROM tickets',
+    "INSERT INTO ticket_comments (ticket_id, author_email, body, is_internal, created_at) "
+    "SELECT id, 'externo@taller.mx', 'Revisado', :f, CURRENT_TIMESTAMP FROM tickets",
+    "INSERT INTO watson_activities (session_id, channel, input_text, entities, result, status, "
+    "user_email, created_at) VALUES ('s1', 'orchestrate', 'hola', '{}', '{}', 'ok', "
+    "'chat@empresa.mx', CURRENT_TIMESTAMP)",
+    "INSERT INTO clients (name, tier, language, created_at, updated_at) VALUES "
+    "('Sin contacto', 'standard', 'es', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+    "INSERT INTO scheduled_visits (client_id, ticket_id, scheduled_start, scheduled_end, state, "
+    "forced, reschedule_count, version, address, created_at, updated_at) SELECT "
+    "(SELECT id FROM clients), id, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 'scheduled', :f, 0, 1, "
+    "'Calle 5 de Mayo 10', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM tickets",
+    "INSERT INTO notifications (channel, event, recipient, language, context, status, attempts, "
+    "dedupe_key, ticket_id, body, last_error, created_at, updated_at) SELECT 'email', "
+    "'ticket.created', 'Maria@Proveedor.mx', 'es', '{\"address\": \"Calle 5 de Mayo 10\"}', "
+    "'pending', 0, "
+    "'ticket.created:ticket:1:email:maria@proveedor.mx', id, 'Hola María', "
+    "'SMTP 550 maria@proveedor.mx', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM tickets",
+)
+ELSEWHERE_SELECT = (
+    "SELECT t.requester_email, c.author_email, w.user_email, v.address, n.recipient, n.body, "
+    "n.last_error "
+    "FROM tickets t, ticket_comments c, watson_activities w, scheduled_visits v, notifications n"
+)
+ELSEWHERE_PLAIN = (
+    "maria@proveedor.mx",
+    "externo@taller.mx",
+    "chat@empresa.mx",
+    "Calle 5 de Mayo 10",
+    "Maria@Proveedor.mx",
+    "Hola María",
+    "SMTP 550 maria@proveedor.mx",
+)
+
+
+@pytest.mark.parametrize("backend_name", ["sqlite", "postgres"])
+def test_0009_encrypts_the_other_contact_columns_and_downgrade_decrypts(
+    backend_name, tmp_path, monkeypatch
+):
+    from uanl.models import Notification, Ticket
+    from uanl.notifications.service import make_dedupe_key
+
+    url = _keyed_database_at("0008", backend_name, tmp_path, monkeypatch)
+    engine = build_engine(url)
+    with engine.begin() as conn:
+        for statement in ELSEWHERE_ROWS:
+            conn.execute(text(statement), {"f": False})
+    engine.dispose()
+    migrate.upgrade(url=url)
+    engine = build_engine(url)
+    with engine.connect() as conn:
+        sealed = conn.execute(text(ELSEWHERE_SELECT)).one()
+        dedupe = conn.execute(text("SELECT dedupe_key FROM notifications")).scalar_one()
+        history = conn.execute(text("SELECT changes FROM ticket_events")).scalar_one()
+        sealed_context = conn.execute(text("SELECT context FROM notifications")).scalar_one()
+    assert sealed_context.startswith("enc1.")
+    history = json.loads(history) if isinstance(history, str) else history
+    assert history == {"title": [None, "Sin red"], "requester_email": [None, "***"]}
+    assert all(v.startswith("enc1.") for v in sealed)
+    assert dedupe == make_dedupe_key("ticket.created", "ticket", 1, "email", "maria@proveedor.mx")
+    with Session(engine) as db:
+        ticket = db.scalars(select(Ticket)).one()
+        assert ticket.requester_email == "maria@proveedor.mx"
+        # SQLite did not rebuild `tickets` (which would have deleted its comments)
+        assert db.scalar(text("SELECT count(*) FROM ticket_comments")) == 1
+        hit = select(Notification.recipient).where(
+            Notification.recipient_bidx == blind_index("recipient", " maria@proveedor.MX")
+        )
+        assert db.scalars(hit).one() == "Maria@Proveedor.mx"
+        assert db.scalars(select(Notification.context)).one() == {"address": "Calle 5 de Mayo 10"}
+    engine.dispose()
+    migrate.downgrade("0008", url=url)
+    engine = build_engine(url)
+    with engine.connect() as conn:
+        plain = conn.execute(text(ELSEWHERE_SELECT)).one()
+        context = conn.execute(text("SELECT context FROM notifications")).scalar_one()
+    engine.dispose()
+    assert tuple(plain) == ELSEWHERE_PLAIN
+    context = json.loads(context) if isinstance(context, str) else context
+    assert context == {"address": "Calle 5 de Mayo 10"}
+    migrate.upgrade(url=url)  # and up again: a dedupe key hashed before is not hashed twice
+    engine = build_engine(url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT dedupe_key FROM notifications")).scalar_one() == dedupe
+    engine.dispose()

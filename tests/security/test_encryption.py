@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,17 @@ from uanl.cli import app as cli_app
 from uanl.core import db as dbmod
 from uanl.core.crypto import CryptoError, generate_key, key_id
 from uanl.core.keyrotation import rotate
-from uanl.models import Client, Operator, Role
+from uanl.models import (
+    Client,
+    Notification,
+    Operator,
+    Role,
+    ScheduledVisit,
+    TicketComment,
+    WatsonActivity,
+)
+from uanl.models.base import utcnow
+from uanl.notifications.events import emit
 
 CLIENT = {
     "name": "Cementos del Norte",
@@ -50,6 +61,84 @@ SECRETS = [
     "lupita.garza",
     "1111",
 ]
+
+
+# Contact data outside clients/operators (migration 0009).
+ELSEWHERE = {
+    "requester_email": "maria.lopez@proveedor-norte.mx",
+    "author_email": "ext.soporte@mantto-aguascalientes.mx",
+    "user_email": "chat.usuario@refacciones-gza.mx",
+    "address": "Calle Zaragoza 1234, San Nicolás de los Garza",
+    "adhoc_to": "aviso.directo@cliente-final.mx",
+}
+ELSEWHERE_SECRETS = [
+    *ELSEWHERE.values(),
+    "proveedor-norte",
+    "mantto-aguascalientes",
+    "refacciones-gza",
+    "Zaragoza 1234",
+    "cliente-final",
+]
+
+
+def _create_elsewhere(client: Any, admin_h: dict[str, str]) -> dict[str, Any]:
+    """A ticket with a requester e-mail (it notifies them), a comment by e-mail, a Watson
+    exchange, a visit with an address and an ad-hoc notification through the API."""
+    ticket = client.post(
+        "/api/v1/tickets/",
+        json={
+            "title": "Sin red en el almacén",
+            "requester_name": "María López",
+            "requester_email": ELSEWHERE["requester_email"],
+        },
+        headers=admin_h,
+    )
+    assert ticket.status_code == 201, ticket.text
+    tid = ticket.json()["id"]
+    adhoc = client.post(
+        "/api/v1/notifications/",
+        json={
+            "to_address": ELSEWHERE["adhoc_to"],
+            "body": "Su equipo está listo",
+            "ticket_id": tid,
+        },
+        headers={**admin_h, "Idempotency-Key": "aviso-1"},
+    )
+    assert adhoc.status_code == 201, adhoc.text
+    made = client.post(
+        "/api/v1/clients/",
+        json={"name": "Refacciones GZA", "email": "compras@refacciones-gza.mx"},
+        headers=admin_h,
+    )
+    start = utcnow()
+    with dbmod.session_scope() as db:
+        comment = TicketComment(
+            ticket_id=tid,
+            author_name="Soporte externo",
+            author_email=ELSEWHERE["author_email"],
+            body="Revisamos el enlace",
+        )
+        activity = WatsonActivity(
+            session_id="s-cifrado", input_text="hola", user_email=ELSEWHERE["user_email"]
+        )
+        visit = ScheduledVisit(
+            client_id=made.json()["id"],
+            ticket_id=tid,
+            scheduled_start=start,
+            scheduled_end=start + timedelta(hours=1),
+            address=ELSEWHERE["address"],
+        )
+        db.add_all([comment, activity, visit])
+        db.flush()
+        # The visit's notification quotes the address in its body and context.
+        [scheduled] = emit(db, "visit.scheduled", visit=visit)
+        assert ELSEWHERE["address"] in (scheduled.body or "")
+        ids = {"ticket": tid, "comment": comment.id, "activity": activity.id, "visit": visit.id}
+        ids["notifications"] = [n.id for n in db.query(Notification)]
+    # ticket.created to the requester, the ad-hoc one, the visit's (ticket.assigned too, when
+    # there are operators to assign)
+    assert len(ids["notifications"]) >= 3
+    return ids
 
 
 def _raw_row(table: str, row_id: int) -> dict[str, Any]:
@@ -92,8 +181,60 @@ def test_raw_rows_hold_no_contact_data_and_the_api_reads_it_back(client, staff, 
     assert CLIENT["email"] not in audit.text and CLIENT["rfc"] not in audit.text
 
 
+def test_contact_data_outside_clients_is_encrypted_and_the_api_reads_it_back(
+    client, staff, admin_h
+):
+    ids = _create_elsewhere(client, admin_h)
+    raws = [
+        _raw_row("tickets", ids["ticket"]),
+        _raw_row("ticket_comments", ids["comment"]),
+        _raw_row("watson_activities", ids["activity"]),
+        _raw_row("scheduled_visits", ids["visit"]),
+        *(_raw_row("notifications", n) for n in ids["notifications"]),
+    ]
+    dumped = " ".join(str(v) for raw in raws for v in raw.values()).lower()
+    for secret in ELSEWHERE_SECRETS:
+        assert secret.lower() not in dumped, secret
+    assert raws[0]["requester_email"].startswith("enc1.")
+    assert raws[0]["requester_name"] == "María López"  # names stay plain, as in clients
+    assert raws[1]["author_email"].startswith("enc1.")
+    assert raws[2]["user_email"].startswith("enc1.")
+    assert raws[3]["address"].startswith("enc1.")
+    for raw in raws[4:]:
+        assert raw["recipient"].startswith("enc1.") and len(raw["recipient_bidx"]) == 64
+        assert raw["dedupe_key"] is None or len(raw["dedupe_key"]) == 64
+
+    ticket = client.get(f"/api/v1/tickets/{ids['ticket']}", headers=admin_h).json()
+    assert ticket["requester_email"] == ELSEWHERE["requester_email"]
+    visit = client.get(f"/api/v1/visits/{ids['visit']}", headers=admin_h).json()
+    assert visit["address"] == ELSEWHERE["address"]
+    for to in (ELSEWHERE["requester_email"], ELSEWHERE["adhoc_to"].upper()):
+        found = client.get("/api/v1/notifications", params={"recipient": to}, headers=admin_h)
+        assert [n["recipient"].lower() for n in found.json()["items"]] == [to.lower()], to
+    talk = client.get("/api/v1/watson/sessions/s-cifrado", headers=admin_h)
+    assert talk.status_code == 200, talk.text
+    assert ELSEWHERE["user_email"] in talk.text
+    with dbmod.session_scope() as db:
+        assert db.get(TicketComment, ids["comment"]).author_email == ELSEWHERE["author_email"]
+    # Reports can show the sealed address but not filter, group or sort by it.
+    spec = {"dataset": "visits", "columns": ["id", "address"]}
+    shown = client.post("/api/v1/reports/custom", json=spec, headers=admin_h)
+    assert shown.status_code == 200, shown.text
+    assert ELSEWHERE["address"] in shown.text
+    for bad, where in (
+        ({"filters": [{"column": "address", "op": "contains", "value": "Zar"}]}, "filters.0.op"),
+        ({"group_by": ["address"], "columns": ["address"]}, "group_by.0"),
+        ({"sort": ["address"]}, "sort.0"),
+    ):
+        resp = client.post("/api/v1/reports/custom", json={**spec, **bad}, headers=admin_h)
+        assert_problem(resp, 422, where)
+    kept = {"filters": [{"column": "address", "op": "is_null", "value": False}]}
+    assert client.post("/api/v1/reports/custom", json={**spec, **kept}, headers=admin_h).json()
+
+
 def test_database_file_or_dump_reveals_no_contact_data(client, staff, admin_h, backend):
     _create_both(client, admin_h)
+    _create_elsewhere(client, admin_h)
     client.patch(
         "/api/v1/clients/1", json={"notes": "Nueva nota: llamar a Marisela"}, headers=admin_h
     )
@@ -113,7 +254,7 @@ def test_database_file_or_dump_reveals_no_contact_data(client, staff, admin_h, b
         ).stdout
         assert b"COPY uanl.clients" in blob  # the dump really holds the table
     lowered = blob.lower()
-    for secret in [*SECRETS, "Marisela"]:
+    for secret in [*SECRETS, *ELSEWHERE_SECRETS, "Marisela"]:
         assert secret.lower().encode() not in lowered, secret
 
 
@@ -240,6 +381,55 @@ def test_rotation_re_encrypts_everything_and_old_keys_can_then_go(client, backen
         "/api/v1/auth/token", data={"username": "rota@uanl.mx", "password": PASSWORD}
     )
     assert login.status_code == 200, login.text
+
+
+ELSEWHERE_COLUMNS = {
+    "tickets": "requester_email",
+    "ticket_comments": "author_email",
+    "watson_activities": "user_email",
+    "scheduled_visits": "address",
+    "notifications": "recipient, body, context",
+}
+
+
+def _elsewhere_tokens() -> list[str]:
+    with dbmod.get_engine().connect() as conn:
+        return [
+            v
+            for table, column in ELSEWHERE_COLUMNS.items()
+            for row in conn.execute(text(f"SELECT {column} FROM {table}")).all()
+            for v in row
+            if v is not None
+        ]
+
+
+def test_rotation_covers_the_contact_data_outside_clients(client, backend, monkeypatch):
+    old, new, first_index, second_index = (generate_key() for _ in range(4))
+    _use_keys(monkeypatch, backend, old, first_index)
+    admin = make_operator("Rota Ción", "rota@uanl.mx", Role.admin)
+    _create_elsewhere(client, auth_header(admin))
+    tokens = _elsewhere_tokens()
+    assert len(tokens) >= 13 and {t.split(".")[1] for t in tokens} == {key_id(_raw(old))}
+
+    # New data key and new blind-index key at once: one run re-seals and re-indexes.
+    _use_keys(monkeypatch, backend, f"{new},{old}", second_index)
+    reports = {r.table: r for r in rotate(batch_size=1)}
+    for table in ELSEWHERE_COLUMNS:
+        assert reports[table].rows >= 1, table
+    # recipient_bidx follows the new key
+    assert reports["notifications"].reindexed == reports["notifications"].rows
+    assert {t.split(".")[1] for t in _elsewhere_tokens()} == {key_id(_raw(new))}
+    assert sum(r.reencrypted + r.reindexed for r in rotate()) == 0
+
+    _use_keys(monkeypatch, backend, new, second_index)
+    headers = auth_header(admin)
+    found = client.get(
+        "/api/v1/notifications", params={"recipient": ELSEWHERE["adhoc_to"]}, headers=headers
+    )
+    assert [n["recipient"] for n in found.json()["items"]] == [ELSEWHERE["adhoc_to"]]
+    with dbmod.session_scope() as db:
+        assert db.query(ScheduledVisit).one().address == ELSEWHERE["address"]
+        assert db.query(WatsonActivity).one().user_email == ELSEWHERE["user_email"]
 
 
 def test_a_new_blind_index_key_takes_effect_after_rotate(client, backend, monkeypatch):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -84,7 +85,24 @@ def normalize_phone(value: str) -> str:
     return re.sub(r"\D", "", value)
 
 
-NORMALIZERS = {"email": normalize_email, "rfc": normalize_rfc, "phone": normalize_phone}
+def normalize_recipient(value: str) -> str:
+    """E-mail addresses ignore case, phone numbers everything but digits; URLs stay as given."""
+    raw = value.strip()
+    if "@" in raw and "://" not in raw:
+        return normalize_email(raw)
+    if re.fullmatch(r"(whatsapp:)?\+?[\d\s().-]+", raw, flags=re.IGNORECASE):
+        return normalize_phone(raw)
+    return raw
+
+
+NORMALIZERS = {
+    "email": normalize_email,
+    "rfc": normalize_rfc,
+    "phone": normalize_phone,
+    "recipient": normalize_recipient,
+    # dedupe keys are compared, never read back: a keyed hash of the exact key
+    "dedupe": lambda value: value,
+}
 
 
 @dataclass(frozen=True)
@@ -223,3 +241,19 @@ class EncryptedText(TypeDecorator[str]):
         if value is None:
             return None
         return keyring().decrypt(value, self.context)
+
+
+class EncryptedJSON(EncryptedText):
+    """A JSON document stored as one AES-GCM token (not queryable in SQL, only read whole)."""
+
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:  # type: ignore[override]
+        if value is None:
+            return None
+        return keyring().encrypt(json.dumps(value, ensure_ascii=False), self.context)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        return json.loads(keyring().decrypt(value, self.context))

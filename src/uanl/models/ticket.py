@@ -15,6 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from uanl.core.crypto import EncryptedText
 from uanl.models.base import (
     Base,
     IdMixin,
@@ -65,7 +66,7 @@ class Ticket(IdMixin, TimestampMixin, Base):
         str_enum(TicketSource, "ticket_source"), default=TicketSource.api
     )
     requester_name: Mapped[str | None] = mapped_column(String(120))
-    requester_email: Mapped[str | None] = mapped_column(String(254))
+    requester_email: Mapped[str | None] = mapped_column(EncryptedText("tickets.requester_email"))
     # SLA: deadlines and the clock (filled by the automation engine).
     first_response_due_at: Mapped[datetime | None]
     resolution_due_at: Mapped[datetime | None]
@@ -150,7 +151,7 @@ class TicketComment(IdMixin, Base):
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id", ondelete="SET NULL"))
     author_name: Mapped[str | None] = mapped_column(String(120))
-    author_email: Mapped[str | None] = mapped_column(String(254))
+    author_email: Mapped[str | None] = mapped_column(EncryptedText("ticket_comments.author_email"))
     body: Mapped[str] = mapped_column(Text)
     is_internal: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from uanl.core.crypto import EncryptedText
 from uanl.models.base import Base, IdMixin, TimestampMixin, VisitState, str_enum
 
 
@@ -18,7 +19,7 @@ class ScheduledVisit(IdMixin, TimestampMixin, Base):
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
     scheduled_start: Mapped[datetime]
     scheduled_end: Mapped[datetime]
-    address: Mapped[str | None] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(EncryptedText("scheduled_visits.address"))
     notes: Mapped[str | None] = mapped_column(Text)
     state: Mapped[VisitState] = mapped_column(
         str_enum(VisitState, "visit_state"), default=VisitState.scheduled

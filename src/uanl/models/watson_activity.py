@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import Float, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from uanl.core.crypto import EncryptedText
 from uanl.models.base import Base, IdMixin, JSONType, utcnow
 
 
@@ -18,7 +19,7 @@ class WatsonActivity(IdMixin, Base):
     channel: Mapped[str] = mapped_column(String(20), default="orchestrate")
     user_id: Mapped[str | None] = mapped_column(String(120))
     user_name: Mapped[str | None] = mapped_column(String(120))
-    user_email: Mapped[str | None] = mapped_column(String(254))
+    user_email: Mapped[str | None] = mapped_column(EncryptedText("watson_activities.user_email"))
     client_id: Mapped[int | None] = mapped_column(Integer)
     input_text: Mapped[str] = mapped_column(Text)
     language: Mapped[str | None] = mapped_column(String(5))

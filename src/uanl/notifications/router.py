@@ -63,7 +63,16 @@ def list_notifications(
     visit_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     report_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     recipient: Annotated[
-        str | None, Query(min_length=1, max_length=254, description="Part of the address")
+        str | None,
+        Query(
+            min_length=1,
+            max_length=254,
+            description=(
+                "The whole address, exact match (e-mail case-insensitive, phone digits only): "
+                "recipients are encrypted at rest and found through a blind index, so "
+                "substrings no longer match"
+            ),
+        ),
     ] = None,
     created_from: AwareDatetime | None = None,
     created_to: AwareDatetime | None = None,

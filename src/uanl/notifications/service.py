@@ -25,19 +25,19 @@ E-mails carry a stable `Message-ID` per row, so mail systems can fold such a dup
 
 from __future__ import annotations
 
-import hashlib
 import html as html_lib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from loguru import logger
-from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy import Select, and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from uanl.core import config
 from uanl.core.config import Settings
+from uanl.core.crypto import blind_index
 from uanl.core.errors import Conflict
 from uanl.core.tasks import enqueue_after_commit
 from uanl.models import (
@@ -64,7 +64,6 @@ DELIVER_TASK = "uanl.notifications.deliver"
 TASK_OPTIONS: dict[str, Any] = {"ignore_result": True}
 BACKOFF_CAP_S = 3600.0
 MIN_LEASE_S = 120.0
-DEDUPE_KEY_MAX = 200
 
 
 def lease_seconds(settings: Settings) -> float:
@@ -80,11 +79,16 @@ def backoff_seconds(settings: Settings, attempt: int) -> float:
 
 
 def make_dedupe_key(*parts: object) -> str:
+    """A keyed hash (HMAC with the blind-index key) of event, entity, channel and recipient.
+
+    Dedupe keys are only compared, never read: storing the hash keeps the addresses they
+    name out of the database. A changed BLIND_INDEX_KEY only means that an event replayed
+    across the change is not recognised as a duplicate.
+    """
     key = ":".join(str(p) for p in parts if p not in (None, ""))
-    if len(key) <= DEDUPE_KEY_MAX:
-        return key
-    digest = hashlib.sha256(key.encode()).hexdigest()[:40]
-    return f"{key[: DEDUPE_KEY_MAX - 41]}:{digest}"
+    digest = blind_index("dedupe", key)
+    assert digest is not None  # an event name is always part of the key
+    return digest
 
 
 # --------------------------------------------------------------------------- creation
@@ -114,6 +118,7 @@ def create_notification(
         "channel": channel,
         "event": event,
         "recipient": recipient,
+        "recipient_bidx": blind_index("recipient", recipient),
         "recipient_operator_id": recipient_operator_id,
         "recipient_client_id": recipient_client_id,
         "language": language,
@@ -465,7 +470,7 @@ def list_query(
     if report_id is not None:
         stmt = stmt.where(Notification.report_id == report_id)
     if recipient:
-        stmt = stmt.where(func.lower(Notification.recipient).contains(recipient.strip().lower()))
+        stmt = stmt.where(Notification.recipient_bidx == blind_index("recipient", recipient))
     if created_from is not None:
         stmt = stmt.where(Notification.created_at >= created_from)
     if created_to is not None:

@@ -135,6 +135,11 @@ def _instant(value: Any, where: str, name: str, *, end: bool = False) -> datetim
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
 
 
+def _refuse_sealed(f: ds.Field, where: str, what: str) -> None:
+    if f.sealed:
+        raise ValidationFailed(where, f"{f.name!r} is encrypted at rest and cannot be {what}")
+
+
 def _condition(dataset: ds.Dataset, i: int, flt: FilterIn) -> ColumnElement[Any]:
     where = f"filters.{i}"
     f = _field(dataset, flt.column, f"{where}.column")
@@ -148,6 +153,7 @@ def _condition(dataset: ds.Dataset, i: int, flt: FilterIn) -> ColumnElement[Any]
         if not isinstance(value, bool):
             raise ValidationFailed(vwhere, "is_null expects true or false")
         return col.is_(None) if value else col.is_not(None)
+    _refuse_sealed(f, f"{where}.op", "filtered except with is_null")
     if op == "contains":
         if f.kind != "text":
             raise ValidationFailed(f"{where}.op", f"contains needs a text column, not {f.name!r}")
@@ -236,6 +242,8 @@ def build_plan(db: Session, query: CustomQuery) -> Plan:
             end += timedelta(days=1)  # a date `to` is the whole local day, as in periods.py
         where.append(date_col < end)
     group = [_field(dataset, g, f"group_by.{i}") for i, g in enumerate(query.group_by)]
+    for i, g in enumerate(group):
+        _refuse_sealed(g, f"group_by.{i}", "grouped")
     aggregating = bool(group or query.aggregates)
     outputs: list[OutColumn] = []
     if aggregating:
@@ -257,7 +265,7 @@ def build_plan(db: Session, query: CustomQuery) -> Plan:
         for i, name in enumerate(names):
             f = _field(dataset, name, f"columns.{i}")
             outputs.append(OutColumn(f.name, f.column(), f.attr, source=f))
-    known = {o.name for o in outputs}
+    known = {o.name for o in outputs if not (o.source and o.source.sealed and not o.fn)}
     for i, s in enumerate(query.sort):
         if s.lstrip("+-") not in known:
             raise ValidationFailed(

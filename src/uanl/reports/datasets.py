@@ -42,6 +42,7 @@ class Field:
     header_en: str
     choices: tuple[str, ...] = ()
     fmt_kind: str | None = None  # the formats.Column kind, when not derived from `kind`
+    sealed: bool = False  # encrypted at rest: can be shown, not filtered, grouped or sorted
 
     def column(self) -> Column:
         kind = self.fmt_kind or {"enum": "text"}.get(self.kind, self.kind)
@@ -161,7 +162,7 @@ VISITS = Dataset(
         Field("client_id", ScheduledVisit.client_id, "int", "Cliente", "Client"),
         Field("operator_id", ScheduledVisit.operator_id, "int", "Técnico", "Technician"),
         Field("ticket_id", ScheduledVisit.ticket_id, "int", "Ticket", "Ticket"),
-        Field("address", ScheduledVisit.address, "text", "Dirección", "Address"),
+        Field("address", ScheduledVisit.address, "text", "Dirección", "Address", sealed=True),
         Field(
             "reschedule_count",
             ScheduledVisit.reschedule_count,

@@ -8,7 +8,9 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from uanl.audit.listener import MASK
 from uanl.core.crud import apply_changes, ensure_exists, jsonable
+from uanl.core.crypto import EncryptedText
 from uanl.core.errors import Conflict, Forbidden, ValidationFailed
 from uanl.core.errors import InvalidTransition as InvalidTransitionError
 from uanl.dashboards import events as dash
@@ -46,12 +48,25 @@ def record_event(
         actor_id=actor.id if actor else None,
         actor_type=actor_type or ("operator" if actor else "system"),
         kind=kind,
-        changes=changes or {},
+        changes=_sealed_masked(changes or {}),
         note=note,
         created_at=utcnow(),
     )
     db.add(event)
     return event
+
+
+def _sealed_masked(changes: dict[str, Any]) -> dict[str, Any]:
+    """The history must not keep in the clear what the ticket's columns encrypt."""
+    columns = Ticket.__table__.c
+    return {
+        field: [None if v is None else MASK for v in values]
+        if field in columns
+        and isinstance(columns[field].type, EncryptedText)
+        and isinstance(values, list)
+        else values
+        for field, values in changes.items()
+    }
 
 
 def _check_assignee(db: Session, assignee_id: int | None) -> None:
