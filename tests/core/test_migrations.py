@@ -251,3 +251,45 @@ def test_0009_encrypts_the_other_contact_columns_and_downgrade_decrypts(
     with engine.connect() as conn:
         assert conn.execute(text("SELECT dedupe_key FROM notifications")).scalar_one() == dedupe
     engine.dispose()
+
+
+@pytest.mark.parametrize("backend_name", ["sqlite", "postgres"])
+def test_upgrading_a_populated_database_keeps_every_referencing_row(
+    backend_name, tmp_path, monkeypatch
+):
+    """Rebuilding a referenced table (SQLite batch mode) must not fire ON DELETE actions.
+
+    Visits cascade-delete with their client and tickets lose their client (SET NULL): a
+    rebuild of `clients` with foreign keys enforced would do both to live data."""
+    url = _keyed_database_at("0006", backend_name, tmp_path, monkeypatch)
+    engine = build_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(OPERATOR_ROW), {"t": True, "f": False})
+        conn.execute(text(CLIENT_ROW))
+        conn.execute(
+            text(
+                "INSERT INTO tickets (title, description, priority, state, source, client_id, "
+                "sla_paused_minutes, "
+                "assignee_id, escalation_level, reopen_count, version, created_at, updated_at) "
+                "SELECT 'Falla', '', 'medium', 'open', 'api', c.id, 0, o.id, 0, 0, 1, "
+                "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM clients c, operators o"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO scheduled_visits (client_id, ticket_id, scheduled_start, "
+                "scheduled_end, state, forced, reschedule_count, version, created_at, "
+                "updated_at) SELECT client_id, id, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, "
+                "'scheduled', :f, 0, 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM tickets"
+            ),
+            {"f": False},
+        )
+    migrate.upgrade(url=url)
+    with engine.connect() as conn:
+        ticket = conn.execute(text("SELECT client_id, assignee_id FROM tickets")).one()
+        visits = conn.execute(text("SELECT count(*) FROM scheduled_visits")).scalar_one()
+        if backend_name == "sqlite":
+            assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1  # back on
+    engine.dispose()
+    assert visits == 1
+    assert ticket.client_id is not None and ticket.assignee_id is not None

@@ -58,8 +58,23 @@ def run_migrations_online() -> None:
             version_table_schema=SCHEMA if is_pg else None,
             compare_type=True,
         )
-        with context.begin_transaction():
-            context.run_migrations()
+        raw = None if is_pg else connection.connection.dbapi_connection
+        if raw is not None:
+            # SQLite rebuilds a table to alter it (batch mode): with foreign keys enforced,
+            # dropping the old copy fires ON DELETE CASCADE / SET NULL on every table that
+            # points at it and live rows are lost. Enforcement is switched off for the
+            # migration (it can only change outside a transaction) and the references are
+            # checked afterwards instead.
+            raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if raw is not None:
+                broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+                raw.execute("PRAGMA foreign_keys=ON")
+        if raw is not None and broken:
+            raise RuntimeError(f"migration left dangling references: {broken[:5]}")
     engine.dispose()
 
 
