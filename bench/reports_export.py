@@ -62,6 +62,21 @@ def peak_rss_mb(pid: int) -> float:
     raise RuntimeError("no VmHWM")
 
 
+def reset_peak(pid: int) -> None:
+    """Start a new high-water mark (Linux: "5" to clear_refs resets VmHWM to the current RSS).
+
+    The login before the export verifies an argon2id hash, which briefly takes its 64 MiB of
+    memory; without the reset that login, not the export, would be the peak."""
+    Path(f"/proc/{pid}/clear_refs").write_text("5")
+
+
+def current_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
 def server_pid(proc: subprocess.Popen[bytes]) -> int:
     """The process serving requests: `uanl serve` with one worker serves in-process."""
     return proc.pid
@@ -190,7 +205,9 @@ def main() -> None:
             f"{base}/api/v1/auth/token", data={"username": ADMIN_EMAIL, "password": password}
         ).json()["access_token"]
         headers = {"Authorization": f"Bearer {token}"}
-        rss_idle = peak_rss_mb(server_pid(proc))
+        rss_login = peak_rss_mb(server_pid(proc))
+        reset_peak(server_pid(proc))
+        rss_idle = current_rss_mb(server_pid(proc))
 
         sql = copy_sql(args.db_url)
         results = []
@@ -209,8 +226,9 @@ def main() -> None:
         print(
             f"CSV export: API {api_rows / best_api:,.0f} rows/s vs psql "
             f"{psql_rows / best_psql:,.0f} rows/s -> ratio {best_psql / best_api:.2f} "
-            f"(target >= 0.5); API peak RSS "
-            f"{rss:.0f} MB (idle {rss_idle:.0f} MB; target <= 200)",
+            f"(target >= 0.5); API peak RSS during the exports {rss:.0f} MB (before them "
+            f"{rss_idle:.0f} MB; peak of the login before, argon2: {rss_login:.0f} MB; "
+            "target <= 200)",
             flush=True,
         )
 
