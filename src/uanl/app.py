@@ -15,7 +15,6 @@ from uanl.core.middleware import RequestContextMiddleware
 from uanl.core.openapi import install_openapi
 from uanl.health.probes import router as probes_router
 from uanl.observability import metrics
-from uanl.observability.middleware import MetricsMiddleware
 from uanl.observability.router import router as metrics_router
 from uanl.web.router import install_console
 
@@ -62,9 +61,8 @@ def create_app(settings: Settings | None = None, *, configure_logging: bool = Tr
     install_error_handlers(app)
     install_security(app, settings)  # audit listener, rate limits, hardening (issue 7)
     app.state.settings = settings
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(RequestContextMiddleware)  # request id, access log, latency metric
     metrics.configure(settings)
-    app.add_middleware(MetricsMiddleware)  # outermost: times everything, refusals included
     app.include_router(api_router)
     app.include_router(probes_router)  # /livez, /readyz
     app.include_router(metrics_router)  # /metrics

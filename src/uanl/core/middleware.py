@@ -11,6 +11,7 @@ from loguru import logger
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from uanl.core.logging import request_id_var
+from uanl.observability.middleware import observe_request
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,100}$")
 
@@ -41,7 +42,9 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
-            latency_ms = (time.perf_counter() - start) * 1000
+            elapsed = time.perf_counter() - start
+            observe_request(scope, status["code"], elapsed)  # Prometheus, by route template
+            latency_ms = elapsed * 1000
             logger.bind(
                 request_id=request_id,
                 method=scope["method"],

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from uanl.observability import metrics
 
@@ -27,27 +26,10 @@ def route_label(scope: Scope) -> str:
     return str(template)
 
 
-class MetricsMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        start = time.perf_counter()
-        status = {"code": 500}
-
-        async def send_wrapper(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status["code"] = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_wrapper)
-        finally:
-            instruments = metrics.instruments()
-            if instruments is not None:
-                instruments.requests.labels(
-                    scope["method"], route_label(scope), f"{status['code'] // 100}xx"
-                ).observe(time.perf_counter() - start)
+def observe_request(scope: Scope, status: int, seconds: float) -> None:
+    """Record one request's latency (called by RequestContextMiddleware, which times it)."""
+    instruments = metrics.instruments()
+    if instruments is not None:
+        instruments.requests.labels(
+            scope["method"], route_label(scope), f"{status // 100}xx"
+        ).observe(seconds)
