@@ -90,7 +90,7 @@ def copy_sql(db_url: str) -> str:
     from uanl.core.config import get_settings
     from uanl.reports import export
 
-    stmt = export._statement(export.ExportFilter("tickets"), get_settings().tz, as_text=True)
+    stmt = export.statement(export.ExportFilter("tickets"), get_settings().tz, as_text=True)
     return str(stmt.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
 
 

@@ -90,7 +90,7 @@ def columns_for(entity: Entity) -> list[Column]:
     return TICKET_COLUMNS if entity == "tickets" else CALL_COLUMNS
 
 
-def _statement(entity: Entity) -> Any:
+def base_statement(entity: Entity) -> Any:
     who = aliased(Operator)
     if entity == "tickets":
         model: Any = Ticket
@@ -128,7 +128,7 @@ def iter_rows(
     limit: int | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Rows ordered by (updated_at, id), strictly after the cursor (or since a time)."""
-    model, stmt = _statement(entity)
+    model, stmt = base_statement(entity)
     if after is not None:
         stmt = stmt.where(
             or_(

@@ -56,9 +56,9 @@ def columns(entity: Entity) -> list[Column]:
     return analytics.columns_for(entity)
 
 
-def _statement(flt: ExportFilter, tz: ZoneInfo, *, as_text: bool) -> Select[Any]:
+def statement(flt: ExportFilter, tz: ZoneInfo, *, as_text: bool) -> Select[Any]:
     """The export's SELECT; with `as_text`, every value already formatted by PostgreSQL."""
-    model, stmt = analytics._statement(flt.entity)
+    model, stmt = analytics.base_statement(flt.entity)
     stamp = Ticket.created_at if flt.entity == "tickets" else Call.started_at
     if flt.date_from:
         stmt = stmt.where(stamp >= datetime.combine(flt.date_from, time(), tz))
@@ -107,7 +107,7 @@ def _header_line(flt: ExportFilter, lang: str) -> bytes:
 
 
 def _copy_chunks(db: Session, flt: ExportFilter, tz: ZoneInfo) -> Iterator[bytes]:
-    stmt = _statement(flt, tz, as_text=True)
+    stmt = statement(flt, tz, as_text=True)
     compiled = stmt.compile(dialect=db.get_bind().dialect)
     sql = f"COPY ({compiled}) TO STDOUT WITH (FORMAT csv)"
     raw: Any = db.connection().connection.driver_connection
@@ -126,7 +126,7 @@ def _copy_chunks(db: Session, flt: ExportFilter, tz: ZoneInfo) -> Iterator[bytes
 
 def _python_chunks(db: Session, flt: ExportFilter, tz: ZoneInfo) -> Iterator[bytes]:
     cols = columns(flt.entity)
-    stmt = _statement(flt, tz, as_text=False)
+    stmt = statement(flt, tz, as_text=False)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     result = db.execute(stmt.execution_options(yield_per=_BATCH)).mappings()
