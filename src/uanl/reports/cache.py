@@ -5,6 +5,10 @@ scheduled jobs ask for the same few periods over and over. Each result is kept f
 `REPORT_CACHE_SECONDS` (default 60; 0 turns the cache off), so numbers are at most that
 old; `Cache-Control: no-cache` on the request recomputes. Concurrent requests for the same
 report wait for one computation instead of running it N times.
+
+Not `uanl.dashboards.cache`: that one holds ready JSON bytes for 5 s and drops everything on
+every event; a report is rendered afterwards as JSON, CSV or XLSX from the result object,
+and dropping 90-day reports on each ticket change would leave nothing cached under load.
 """
 
 from __future__ import annotations
