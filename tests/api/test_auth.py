@@ -126,3 +126,26 @@ def test_deactivated_operator_token_stops_working(client, staff, admin_h, op_h):
     )
     assert_problem(client.get("/api/v1/auth/me", headers=op_h), 401)
     assert_problem(login(client, "oper@example.mx"), 401)
+
+
+def test_login_rehashes_a_password_stored_with_older_argon2_parameters(client, staff):
+    from pwdlib import PasswordHash
+    from sqlalchemy import select
+
+    from uanl.core import db as dbmod
+    from uanl.core.security import ARGON2_MEMORY_KIB
+    from uanl.models import Operator
+
+    old = PasswordHash.recommended().hash(PASSWORD)  # m=65536,t=3,p=4
+    assert "m=65536" in old
+    with dbmod.session_scope() as db:
+        db.get(Operator, staff.operator.id).password_hash = old
+    assert login(client, "oper@example.mx").status_code == 200
+    with dbmod.session_scope() as db:
+        stored = db.execute(
+            select(Operator.password_hash).where(Operator.id == staff.operator.id)
+        ).scalar_one()
+    assert stored != old
+    assert f"m={ARGON2_MEMORY_KIB},t=2,p=1" in stored
+    assert login(client, "oper@example.mx").status_code == 200  # the new hash verifies
+    assert_problem(login(client, "oper@example.mx", "nope-Nope-123"), 401)

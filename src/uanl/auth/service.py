@@ -15,7 +15,12 @@ from uanl.core import ratelimit
 from uanl.core.config import get_settings
 from uanl.core.crypto import blind_index
 from uanl.core.errors import AppError, Unauthorized, UnauthorizedRecorded
-from uanl.core.security import create_access_token, new_refresh_token, sha256_hex, verify_password
+from uanl.core.security import (
+    create_access_token,
+    new_refresh_token,
+    sha256_hex,
+    verify_and_update_password,
+)
 from uanl.models import Operator, RefreshToken, utcnow
 
 
@@ -51,7 +56,9 @@ def authenticate(db: Session, email: str, password: str) -> Operator:
                 f"intente de nuevo en {wait_s // 60 + 1} min",
                 headers={"Retry-After": str(wait_s)},
             )
-    ok = verify_password(password, operator.password_hash if operator else None)
+    ok, new_hash = verify_and_update_password(
+        password, operator.password_hash if operator else None
+    )
     if not operator or not ok or not operator.is_active:
         security.record(security.LOGIN_FAILED, f"failed login for {address}", email=address)
         if operator is not None:
@@ -63,6 +70,8 @@ def authenticate(db: Session, email: str, password: str) -> Operator:
         operator.failed_login_count = 0
         operator.locked_until = None
     operator.last_login_at = now
+    if new_hash is not None:
+        operator.password_hash = new_hash  # stored with older hashing parameters
     return operator
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import jwt
 from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 
 from uanl.core.config import get_settings
 
@@ -18,7 +19,23 @@ JWT_ALGORITHM = "HS256"
 JWT_ISSUER = "uanl-service-desk"
 JWT_AUDIENCE = "uanl-api"
 
-_hasher = PasswordHash.recommended()
+# Argon2id with OWASP's first recommended setting (19 MiB, 2 passes, 1 lane; Password Storage
+# Cheat Sheet). pwdlib's default (RFC 9106's 64 MiB, t=3, p=4) costs the same order of CPU
+# but holds 64 MiB per concurrent login, which is most of an API process's memory budget
+# (docs/benchmarks.md). Hashes made with other parameters still verify and are re-hashed
+# with these at the next successful login (`verify_and_update_password`).
+ARGON2_MEMORY_KIB = 19 * 1024
+ARGON2_TIME_COST = 2
+ARGON2_PARALLELISM = 1
+_hasher = PasswordHash(
+    (
+        Argon2Hasher(
+            memory_cost=ARGON2_MEMORY_KIB,
+            time_cost=ARGON2_TIME_COST,
+            parallelism=ARGON2_PARALLELISM,
+        ),
+    )
+)
 # A hash to verify against when the account does not exist, so timing does not reveal it.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
@@ -69,13 +86,18 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(password: str, password_hash: str | None) -> bool:
+    return verify_and_update_password(password, password_hash)[0]
+
+
+def verify_and_update_password(password: str, password_hash: str | None) -> tuple[bool, str | None]:
+    """(matches, new hash when the stored one uses other parameters and should be replaced)."""
     if not password_hash:
         _hasher.verify(password, _DUMMY_HASH)
-        return False
+        return False, None
     try:
-        return _hasher.verify(password, password_hash)
+        return _hasher.verify_and_update(password, password_hash)
     except Exception:  # noqa: BLE001 - a malformed stored hash is a failed login, not a 500
-        return False
+        return False, None
 
 
 @dataclass(frozen=True)
