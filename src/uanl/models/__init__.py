@@ -27,6 +27,7 @@ from uanl.models.operator import Operator
 from uanl.models.refresh_token import RefreshToken
 from uanl.models.report import Report
 from uanl.models.report_schedule import ReportSchedule
+from uanl.models.rollup import ReportDirty, ReportRollup, ReportRollupState
 from uanl.models.sla import BusinessCalendar, SlaPolicy
 from uanl.models.ticket import IdempotencyRecord, Ticket, TicketComment, TicketEvent, TicketTag
 from uanl.models.visit import ScheduledVisit
@@ -52,6 +53,9 @@ __all__ = [
     "Report",
     "ReportFormat",
     "ReportSchedule",
+    "ReportDirty",
+    "ReportRollup",
+    "ReportRollupState",
     "ReportStatus",
     "Role",
     "ScheduledVisit",

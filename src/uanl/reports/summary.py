@@ -7,14 +7,16 @@ Times are wall-clock seconds between instants (business hours are a future impro
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import Select, and_, case, func, not_, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from uanl.core import config
 from uanl.core.errors import ValidationFailed
 from uanl.core.sqltime import seconds_between
 from uanl.models import (
@@ -32,6 +34,7 @@ from uanl.models import (
     TicketState,
     VisitState,
 )
+from uanl.reports import rollups
 from uanl.reports.formats import Column, ReportMeta
 from uanl.reports.periods import (
     TIME_UNITS,
@@ -39,6 +42,7 @@ from uanl.reports.periods import (
     as_bucket_date,
     bucket_expr,
     iter_buckets,
+    local_bucket,
     p90_expr,
     prepare,
 )
@@ -82,6 +86,22 @@ def _label_meta(name: str, es: str, en: str, period: Period, params: dict[str, A
     shown["period_end_exclusive"] = period.as_params()["to"]
     shown.update({k: v for k, v in params.items() if v is not None})
     return ReportMeta(title_es=es, title_en=en, params=shown, timezone=period.tz.key, name=name)
+
+
+def _rollup_days(db: Session, period: Period, *filters: Any) -> tuple[date, date] | None:
+    """The period's local days when the report can be read from the daily roll-ups."""
+    if any(f is not None and f != [] for f in filters):
+        return None
+    if period.tz.key != config.get_settings().tz.key:
+        return None
+    days = rollups.whole_days(period)
+    if days is None or not rollups.ensure_fresh(db, period.tz):
+        return None
+    return days
+
+
+def _bucket_of(day: date, unit: str, period: Period) -> date:
+    return local_bucket(rollups.local_noon(day, period.tz), unit, period.tz)
 
 
 # --- calls ---------------------------------------------------------------------------------
@@ -160,6 +180,9 @@ def calls_report(
     if outcome is not None:
         conds.append(Call.outcome == outcome)
 
+    days = _rollup_days(db, period, operator_id, client_id, direction, outcome)
+    if days is not None and group_by in TIME_UNITS:
+        return _calls_from_rollups(db, period, days, group_by)
     summary = _call_metrics(db.execute(select(*_call_aggs(db)).where(*conds)).one())
     key: Any
     if group_by in TIME_UNITS:
@@ -204,6 +227,47 @@ def calls_report(
     }
     meta = _label_meta("calls", "Reporte de llamadas", "Calls report", period, params)
     return ReportResult(columns, rows, summary, meta)
+
+
+class _CallAcc:
+    """Sums of `calls` roll-up documents (one bucket or the whole period)."""
+
+    def __init__(self) -> None:
+        self.n = self.dur_sum = self.abandoned = self.to_ticket = 0
+        self.hist: Counter[int] = Counter()
+
+    def add(self, doc: dict[str, Any]) -> None:
+        self.n += doc["n"]
+        self.dur_sum += doc["dur_sum"]
+        self.abandoned += doc["abandoned"]
+        self.to_ticket += doc["to_ticket"]
+        for value, count in doc["hist"]:
+            self.hist[value] += count
+
+    def metrics(self) -> dict[str, Any]:
+        avg = self.dur_sum / self.n if self.n else None
+        p90 = rollups.percentile_of_histogram(self.hist)
+        return _call_metrics((self.n, self.dur_sum, avg, p90, self.abandoned, self.to_ticket))
+
+
+def _calls_from_rollups(
+    db: Session, period: Period, days: tuple[date, date], group_by: str
+) -> ReportResult:
+    docs = rollups.load(db, ["calls"], *days)
+    total = _CallAcc()
+    buckets: dict[date, _CallAcc] = defaultdict(_CallAcc)
+    for (_ds, day, _key), doc in docs.items():
+        total.add(doc)
+        buckets[_bucket_of(day, group_by, period)].add(doc)
+    empty = _CallAcc().metrics()
+    rows = [
+        {"bucket": b, **(buckets[b].metrics() if b in buckets else empty)}
+        for b in iter_buckets(period, group_by)
+    ]
+    columns = [Column("bucket", "Periodo", "Period", "date"), *_CALL_METRICS]
+    params = {"group_by": group_by}
+    meta = _label_meta("calls", "Reporte de llamadas", "Calls report", period, params)
+    return ReportResult(columns, rows, total.metrics(), meta)
 
 
 # --- tickets -------------------------------------------------------------------------------
@@ -267,6 +331,18 @@ def tickets_report(
         raise ValidationFailed("group_by", f"expected one of {', '.join(TICKET_GROUPS)}")
     prepare(db)
     base = _ticket_filters(priority, category, client_id, assignee_id)
+    params = {
+        "group_by": group_by,
+        "priority": ",".join(p.value for p in priority) if priority else None,
+        "category": category,
+        "client_id": client_id,
+        "assignee_id": assignee_id,
+    }
+    meta = _label_meta("tickets", "Reporte de tickets", "Tickets report", period, params)
+    days = _rollup_days(db, period, priority, category, client_id, assignee_id)
+    if days is not None:
+        rows, summary = _tickets_from_rollups(db, period, days, group_by)
+        return ReportResult(list(_TICKET_COLUMNS), rows, summary, meta)
     created_in = [*base, _in(Ticket.created_at, period)]
     resolved_in = [*base, _in(Ticket.resolved_at, period)]
 
@@ -304,22 +380,33 @@ def tickets_report(
     backlog = db.execute(
         select(func.count(Ticket.id)).where(*base, _open_at(period.end))
     ).scalar_one()
+    summary = _ticket_summary(
+        (n_created, n_reopened),
+        (n_resolved, avg_rt, p90_rt, sla_met, sla_total, csat_avg, csat_n),
+        (n_responded, avg_frt, p90_frt),
+        backlog,
+        _breakdowns(
+            db,
+            _breakdown(db, Ticket.state, created_in),
+            _breakdown(db, Ticket.priority, created_in),
+            _breakdown(db, Ticket.category, created_in),
+            _breakdown(db, Ticket.client_id, created_in),
+        ),
+    )
+    return ReportResult(list(_TICKET_COLUMNS), rows, summary, meta)
 
-    by_state = {s.value: 0 for s in TicketState}
-    by_state.update({k.value: n for k, n in _breakdown(db, Ticket.state, created_in)})
-    by_priority = {p.value: 0 for p in TicketPriority}
-    by_priority.update({k.value: n for k, n in _breakdown(db, Ticket.priority, created_in)})
-    by_category = sorted(
-        ({"category": k, "tickets": n} for k, n in _breakdown(db, Ticket.category, created_in)),
-        key=lambda d: (-d["tickets"], d["category"] or ""),
-    )
-    client_counts = _breakdown(db, Ticket.client_id, created_in)
-    client_names = _names(db, Client, (k for k, _ in client_counts))
-    by_client = sorted(
-        ({"client_id": k, "client": client_names.get(k), "tickets": n} for k, n in client_counts),
-        key=lambda d: (-d["tickets"], d["client_id"] or 0),
-    )
-    summary = {
+
+def _ticket_summary(
+    created: tuple[int, int],
+    resolved: tuple[int, Any, Any, int, int, Any, int],
+    responded: tuple[int, Any, Any],
+    backlog: int,
+    breakdowns: dict[str, Any],
+) -> dict[str, Any]:
+    n_created, n_reopened = created
+    n_resolved, avg_rt, p90_rt, sla_met, sla_total, csat_avg, csat_n = resolved
+    n_responded, avg_frt, p90_frt = responded
+    return {
         "created": int(n_created),
         "resolved": int(n_resolved),
         "backlog_at_end": int(backlog),
@@ -335,21 +422,107 @@ def tickets_report(
         "reopen_rate": _ratio(n_reopened, n_created),
         "csat_responses": int(csat_n),
         "csat_avg": _r(csat_avg),
+        **breakdowns,
+        "time_basis": "wall_clock_seconds",
+    }
+
+
+def _breakdowns(
+    db: Session,
+    states: Iterable[tuple[Any, int]],
+    priorities: Iterable[tuple[Any, int]],
+    categories: Iterable[tuple[Any, int]],
+    clients: Iterable[tuple[Any, int]],
+) -> dict[str, Any]:
+    def plain(k: Any) -> Any:
+        return k.value if hasattr(k, "value") else k
+
+    by_state = {s.value: 0 for s in TicketState}
+    by_state.update({plain(k): n for k, n in states})
+    by_priority = {p.value: 0 for p in TicketPriority}
+    by_priority.update({plain(k): n for k, n in priorities})
+    by_category = sorted(
+        ({"category": k, "tickets": n} for k, n in categories),
+        key=lambda d: (-d["tickets"], d["category"] or ""),
+    )
+    client_counts = list(clients)
+    client_names = _names(db, Client, (k for k, _ in client_counts))
+    by_client = sorted(
+        ({"client_id": k, "client": client_names.get(k), "tickets": n} for k, n in client_counts),
+        key=lambda d: (-d["tickets"], d["client_id"] or 0),
+    )
+    return {
         "by_state": by_state,
         "by_priority": by_priority,
         "by_category": by_category,
         "by_client": by_client,
-        "time_basis": "wall_clock_seconds",
     }
-    params = {
-        "group_by": group_by,
-        "priority": ",".join(p.value for p in priority) if priority else None,
-        "category": category,
-        "client_id": client_id,
-        "assignee_id": assignee_id,
-    }
-    meta = _label_meta("tickets", "Reporte de tickets", "Tickets report", period, params)
-    return ReportResult(list(_TICKET_COLUMNS), rows, summary, meta)
+
+
+def _tickets_from_rollups(
+    db: Session, period: Period, days: tuple[date, date], group_by: str
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    docs = rollups.load(db, ["tickets_created", "tickets_resolved", "tickets_responded"], *days)
+    created: Counter[date] = Counter()
+    resolved: Counter[date] = Counter()
+    totals: Counter[str] = Counter()
+    breakdown: dict[str, Counter[Any]] = defaultdict(Counter)
+    rt_lists: list[list[float]] = []
+    frt_lists: list[list[float]] = []
+    rt_sum = frt_sum = 0.0
+    for (dataset, day, _key), doc in docs.items():
+        bucket = _bucket_of(day, group_by, period)
+        if dataset == "tickets_created":
+            created[bucket] += doc["n"]
+            totals["created"] += doc["n"]
+            totals["reopened"] += doc["reopened"]
+            for name in ("state", "priority", "category", "client"):
+                for k, n in doc[name]:
+                    breakdown[name][k] += n
+        elif dataset == "tickets_resolved":
+            resolved[bucket] += doc["n"]
+            for name in ("n", "sla_met", "sla_total", "csat_sum", "csat_n"):
+                totals[f"resolved_{name}"] += doc[name]
+            rt_lists.append(doc["rt"])
+            rt_sum += sum(doc["rt"])
+        else:
+            totals["responded"] += doc["n"]
+            frt_lists.append(doc["frt"])
+            frt_sum += sum(doc["frt"])
+    rows = []
+    for b in iter_buckets(period, group_by):
+        c, r = created.get(b, 0), resolved.get(b, 0)
+        rows.append({"bucket": b, "created": c, "resolved": r, "net": c - r})
+    rt = rollups.merge_sorted(rt_lists)
+    frt = rollups.merge_sorted(frt_lists)
+    backlog = db.execute(select(func.count(Ticket.id)).where(_open_at(period.end))).scalar_one()
+    csat_n = totals["resolved_csat_n"]
+    summary = _ticket_summary(
+        (totals["created"], totals["reopened"]),
+        (
+            totals["resolved_n"],
+            rt_sum / len(rt) if rt else None,
+            rollups.percentile_of_sorted(rt),
+            totals["resolved_sla_met"],
+            totals["resolved_sla_total"],
+            totals["resolved_csat_sum"] / csat_n if csat_n else None,
+            csat_n,
+        ),
+        (
+            totals["responded"],
+            frt_sum / len(frt) if frt else None,
+            rollups.percentile_of_sorted(frt),
+        ),
+        backlog,
+        _breakdowns(
+            db,
+            breakdown["state"].items(),
+            breakdown["priority"].items(),
+            breakdown["category"].items(),
+            breakdown["client"].items(),
+        ),
+    )
+    return rows, summary
 
 
 # --- operators -----------------------------------------------------------------------------
@@ -431,6 +604,43 @@ def _operator_ticket_stats(db: Session, period: Period) -> dict[int, dict[str, A
     return out
 
 
+def _open_now(db: Session) -> dict[int, int]:
+    stmt = (
+        select(Ticket.assignee_id, func.count(Ticket.id))
+        .where(Ticket.assignee_id.is_not(None), Ticket.state.in_(OPEN_STATES))
+        .group_by(Ticket.assignee_id)
+    )
+    return {int(op_id or 0): int(n) for op_id, n in db.execute(stmt)}
+
+
+def _operator_stats_from_rollups(
+    db: Session, days: tuple[date, date]
+) -> tuple[dict[int, dict[str, Any]], dict[int, tuple[int, Any]]]:
+    docs = rollups.load(db, ["ops", "calls_op"], *days)
+    ops: dict[int, Counter[str]] = defaultdict(Counter)
+    handled: dict[int, Counter[str]] = defaultdict(Counter)
+    for (dataset, _day, op_id), doc in docs.items():
+        (ops if dataset == "ops" else handled)[op_id].update(doc)
+    open_now = _open_now(db)
+    tickets: dict[int, dict[str, Any]] = {}
+    for op_id in set(ops) | set(open_now):
+        t = ops.get(op_id, Counter())
+        tickets[op_id] = {
+            "tickets_assigned": int(t["assigned"]),
+            "tickets_resolved": int(t["resolved"]),
+            "open_now": open_now.get(op_id, 0),
+            "avg_first_response_s": _r(t["frt_sum"] / t["frt_n"]) if t["frt_n"] else None,
+            "avg_resolution_s": _r(t["rt_sum"] / t["rt_n"]) if t["rt_n"] else None,
+            "sla_compliance": _ratio(t["sla_met"], t["sla_total"]),
+            "csat_avg": _r(t["csat_sum"] / t["csat_n"]) if t["csat_n"] else None,
+        }
+    calls = {
+        op_id: (int(c["handled"]), c["dur_sum"] / c["handled"] if c["handled"] else None)
+        for op_id, c in handled.items()
+    }
+    return tickets, calls
+
+
 def _rank_key(metric: str, row: dict[str, Any]) -> tuple[int, float, int]:
     value = row.get(metric)
     if value is None:
@@ -454,16 +664,20 @@ def operators_report(
         .where(Operator.is_active.is_(True), Operator.role.in_(roles))
         .order_by(Operator.id)
     ).all()
-    tickets = _operator_ticket_stats(db, period)
-    handled = Call.outcome != CallOutcome.abandoned
-    calls = {
-        op_id: (int(n), avg)
-        for op_id, n, avg in db.execute(
-            select(Call.operator_id, func.count(Call.id), func.avg(Call.duration_s))
-            .where(Call.operator_id.is_not(None), handled, _in(Call.started_at, period))
-            .group_by(Call.operator_id)
-        )
-    }
+    days = _rollup_days(db, period)
+    if days is not None:
+        tickets, calls = _operator_stats_from_rollups(db, days)
+    else:
+        tickets = _operator_ticket_stats(db, period)
+        handled = Call.outcome != CallOutcome.abandoned
+        calls = {
+            op_id: (int(n), avg)
+            for op_id, n, avg in db.execute(
+                select(Call.operator_id, func.count(Call.id), func.avg(Call.duration_s))
+                .where(Call.operator_id.is_not(None), handled, _in(Call.started_at, period))
+                .group_by(Call.operator_id)
+            )
+        }
     visit_at = func.coalesce(ScheduledVisit.finished_at, ScheduledVisit.scheduled_start)
     visit_stmt = (
         select(ScheduledVisit.operator_id, func.count(ScheduledVisit.id))

@@ -1,0 +1,465 @@
+"""Daily roll-ups behind the summary reports: exact numbers without scanning 90 days of rows.
+
+A 90-day window at a million tickets and five million calls is ~280k tickets and ~1.4M calls;
+aggregating them from the base tables costs 0.6-2.3 s whatever the indexes (the exact p90s
+need every value). Instead, each local day (in `TIMEZONE`) keeps one JSON document per
+dataset in `report_rollups`:
+
+- `calls`: count, duration sum, abandoned, became-ticket and the exact histogram of
+  `duration_s` (values are whole seconds, so a day has at most a few thousand distinct ones);
+- `calls_op` (per operator): handled calls and their duration sum;
+- `tickets_created`: count, reopened and the counts by state, priority, category and client of
+  the tickets created that day;
+- `tickets_resolved` / `tickets_responded`: counts, sums and the sorted resolution /
+  first-response times of the tickets resolved / first answered that day (exact p90);
+- `ops` (per operator): assigned, resolved, response/resolution sums, SLA and CSAT counts.
+
+Freshness: triggers on `calls` and `tickets` (migration 0010) append every instant a write
+touched (old and new values) to `report_dirty`. Before answering, `ensure_fresh()`
+recomputes the local days those instants fall on from the base tables and deletes exactly the
+log rows it read, so a report never uses a stale day. A changed `TIMEZONE` (or a family never
+built) rebuilds everything once, a month of days at a time so memory stays bounded. The
+beat task `uanl.reports.refresh_rollups` does the same every minute to keep requests light.
+
+Only whole local days without filters are read from roll-ups; anything else is computed from
+the base tables by `uanl.reports.summary` as before (same numbers, slower).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, case, delete, func, insert, or_, select, text
+from sqlalchemy.orm import Session
+
+from uanl.core import db as dbmod
+from uanl.core.sqltime import seconds_between
+from uanl.models import (
+    Call,
+    CallOutcome,
+    ReportDirty,
+    ReportRollup,
+    ReportRollupState,
+    SlaStatus,
+    Ticket,
+    utcnow,
+)
+from uanl.reports.periods import Period, as_bucket_date, bucket_expr, is_postgres, prepare
+
+FAMILIES: dict[str, tuple[str, ...]] = {
+    "calls": ("calls", "calls_op"),
+    "tickets": ("tickets_created", "tickets_resolved", "tickets_responded", "ops"),
+}
+CHUNK_DAYS = 31
+_LOCK_KEY = 0x75616E6C5F72  # pg_advisory_xact_lock key: "uanl_r"
+
+Docs = dict[tuple[str, date, int], dict[str, Any]]
+
+
+# --- periods -------------------------------------------------------------------------------
+
+
+def whole_days(period: Period) -> tuple[date, date] | None:
+    """(first local day, day after the last) when the period is whole local days, else None."""
+    tz = period.tz
+    first = period.start.astimezone(tz)
+    last = period.end.astimezone(tz)
+    if first.time() != time(0) or last.time() != time(0):
+        return None
+    return first.date(), last.date()
+
+
+def _day_start(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
+
+
+def _local_day(moment: datetime, tz: ZoneInfo) -> date:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(tz).date()
+
+
+def _runs(days: Iterable[date]) -> Iterator[tuple[date, date]]:
+    """Contiguous [first, after-last) runs of at most CHUNK_DAYS days."""
+    ordered = sorted(set(days))
+    i = 0
+    while i < len(ordered):
+        start = end = ordered[i]
+        i += 1
+        while i < len(ordered) and ordered[i] == end + timedelta(days=1):
+            if (ordered[i] - start).days >= CHUNK_DAYS:
+                break
+            end = ordered[i]
+            i += 1
+        yield start, end + timedelta(days=1)
+
+
+# --- computing a span of days from the base tables ----------------------------------------
+
+
+def _in(column: Any, lo: datetime, hi: datetime) -> Any:
+    return and_(column >= lo, column < hi)
+
+
+def _calls_docs(db: Session, tz: ZoneInfo, lo: datetime, hi: datetime) -> Docs:
+    day = bucket_expr(db, Call.started_at, "day", tz)
+    span = _in(Call.started_at, lo, hi)
+    docs: Docs = {}
+    abandoned = Call.outcome == CallOutcome.abandoned
+    to_ticket = or_(Call.ticket_id.is_not(None), Call.outcome == CallOutcome.ticket_created)
+    stmt = (
+        select(
+            day,
+            func.count(Call.id),
+            func.sum(Call.duration_s),
+            func.count(case((abandoned, 1))),
+            func.count(case((to_ticket, 1))),
+        )
+        .where(span)
+        .group_by(day)
+    )
+    for d, n, total, n_abandoned, n_ticket in db.execute(stmt):
+        docs[("calls", as_bucket_date(d), 0)] = {
+            "n": int(n),
+            "dur_sum": int(total or 0),
+            "abandoned": int(n_abandoned),
+            "to_ticket": int(n_ticket),
+            "hist": [],
+        }
+    hist = (
+        select(day, Call.duration_s, func.count(Call.id)).where(span).group_by(day, Call.duration_s)
+    )
+    for d, value, n in db.execute(hist):
+        docs[("calls", as_bucket_date(d), 0)]["hist"].append([int(value), int(n)])
+    handled = (
+        select(day, Call.operator_id, func.count(Call.id), func.sum(Call.duration_s))
+        .where(span, Call.operator_id.is_not(None), Call.outcome != CallOutcome.abandoned)
+        .group_by(day, Call.operator_id)
+    )
+    for d, op_id, n, total in db.execute(handled):
+        docs[("calls_op", as_bucket_date(d), int(op_id))] = {
+            "handled": int(n),
+            "dur_sum": int(total or 0),
+        }
+    return docs
+
+
+def _counts(db: Session, day: Any, key: Any, span: Any) -> Iterator[tuple[date, Any, int]]:
+    stmt = select(day, key, func.count(Ticket.id)).where(span).group_by(day, key)
+    for d, k, n in db.execute(stmt):
+        yield as_bucket_date(d), (k.value if hasattr(k, "value") else k), int(n)
+
+
+def _times(db: Session, day: Any, value: Any, span: Any) -> dict[date, list[float]]:
+    out: dict[date, list[float]] = defaultdict(list)
+    for d, v in db.execute(select(day, value).where(span, value.is_not(None))):
+        out[as_bucket_date(d)].append(float(v))
+    for values in out.values():
+        values.sort()
+    return out
+
+
+def _tickets_docs(db: Session, tz: ZoneInfo, lo: datetime, hi: datetime) -> Docs:
+    docs: Docs = {}
+    # Tickets created each day.
+    created_day = bucket_expr(db, Ticket.created_at, "day", tz)
+    created_in = _in(Ticket.created_at, lo, hi)
+    stmt = (
+        select(created_day, func.count(Ticket.id), func.count(case((Ticket.reopen_count > 0, 1))))
+        .where(created_in)
+        .group_by(created_day)
+    )
+    for d, n, reopened in db.execute(stmt):
+        docs[("tickets_created", as_bucket_date(d), 0)] = {
+            "n": int(n),
+            "reopened": int(reopened),
+            "state": [],
+            "priority": [],
+            "category": [],
+            "client": [],
+        }
+    for name, column in (
+        ("state", Ticket.state),
+        ("priority", Ticket.priority),
+        ("category", Ticket.category),
+        ("client", Ticket.client_id),
+    ):
+        for d, k, n in _counts(db, created_day, column, created_in):
+            docs[("tickets_created", d, 0)][name].append([k, n])
+
+    # Tickets resolved / first answered each day.
+    rt = seconds_between(db, Ticket.created_at, Ticket.resolved_at)
+    resolved_day = bucket_expr(db, Ticket.resolved_at, "day", tz)
+    resolved_in = _in(Ticket.resolved_at, lo, hi)
+    stmt = (
+        select(
+            resolved_day,
+            func.count(Ticket.id),
+            func.count(case((Ticket.sla_status == SlaStatus.met, 1))),
+            func.count(case((Ticket.sla_status.is_not(None), 1))),
+            func.sum(Ticket.csat_score),
+            func.count(Ticket.csat_score),
+        )
+        .where(resolved_in)
+        .group_by(resolved_day)
+    )
+    rt_values = _times(db, resolved_day, rt, resolved_in)
+    for d, n, met, with_sla, csat_sum, csat_n in db.execute(stmt):
+        day = as_bucket_date(d)
+        docs[("tickets_resolved", day, 0)] = {
+            "n": int(n),
+            "sla_met": int(met),
+            "sla_total": int(with_sla),
+            "csat_sum": int(csat_sum or 0),
+            "csat_n": int(csat_n),
+            "rt": rt_values.get(day, []),
+        }
+    frt = seconds_between(db, Ticket.created_at, Ticket.first_responded_at)
+    responded_day = bucket_expr(db, Ticket.first_responded_at, "day", tz)
+    responded_in = _in(Ticket.first_responded_at, lo, hi)
+    frt_values = _times(db, responded_day, frt, responded_in)
+    stmt = select(responded_day, func.count(Ticket.id)).where(responded_in).group_by(responded_day)
+    for d, n in db.execute(stmt):
+        day = as_bucket_date(d)
+        docs[("tickets_responded", day, 0)] = {"n": int(n), "frt": frt_values.get(day, [])}
+
+    # Per operator (the ticket's current assignee), each metric on the day of its instant.
+    def op_doc(day: date, op_id: int) -> dict[str, Any]:
+        return docs.setdefault(
+            ("ops", day, int(op_id)),
+            {
+                "assigned": 0,
+                "resolved": 0,
+                "rt_sum": 0.0,
+                "rt_n": 0,
+                "frt_sum": 0.0,
+                "frt_n": 0,
+                "sla_met": 0,
+                "sla_total": 0,
+                "csat_sum": 0,
+                "csat_n": 0,
+            },
+        )
+
+    assigned_at = func.coalesce(Ticket.assigned_at, Ticket.created_at)
+    assigned_day = bucket_expr(db, assigned_at, "day", tz)
+    has_op = Ticket.assignee_id.is_not(None)
+    stmt = (
+        select(assigned_day, Ticket.assignee_id, func.count(Ticket.id))
+        .where(has_op, _in(assigned_at, lo, hi))
+        .group_by(assigned_day, Ticket.assignee_id)
+    )
+    for d, op_id, n in db.execute(stmt):
+        op_doc(as_bucket_date(d), op_id)["assigned"] = int(n)
+    stmt = (
+        select(
+            resolved_day,
+            Ticket.assignee_id,
+            func.count(Ticket.id),
+            func.sum(rt),
+            func.count(rt),
+            func.count(case((Ticket.sla_status == SlaStatus.met, 1))),
+            func.count(case((Ticket.sla_status.is_not(None), 1))),
+            func.sum(Ticket.csat_score),
+            func.count(Ticket.csat_score),
+        )
+        .where(has_op, resolved_in)
+        .group_by(resolved_day, Ticket.assignee_id)
+    )
+    for d, op_id, n, rt_sum, rt_n, met, with_sla, csat_sum, csat_n in db.execute(stmt):
+        doc = op_doc(as_bucket_date(d), op_id)
+        doc.update(
+            resolved=int(n),
+            rt_sum=float(rt_sum or 0),
+            rt_n=int(rt_n),
+            sla_met=int(met),
+            sla_total=int(with_sla),
+            csat_sum=int(csat_sum or 0),
+            csat_n=int(csat_n),
+        )
+    stmt = (
+        select(responded_day, Ticket.assignee_id, func.sum(frt), func.count(frt))
+        .where(has_op, responded_in)
+        .group_by(responded_day, Ticket.assignee_id)
+    )
+    for d, op_id, frt_sum, frt_n in db.execute(stmt):
+        doc = op_doc(as_bucket_date(d), op_id)
+        doc.update(frt_sum=float(frt_sum or 0), frt_n=int(frt_n))
+    return docs
+
+
+_COMPUTE = {"calls": _calls_docs, "tickets": _tickets_docs}
+
+
+def _recompute(db: Session, family: str, tz: ZoneInfo, days: Iterable[date]) -> int:
+    """Replace the roll-ups of `days`; returns how many days were recomputed."""
+    count = 0
+    for first, after in _runs(days):
+        lo, hi = _day_start(first, tz), _day_start(after, tz)
+        docs = _COMPUTE[family](db, tz, lo, hi)
+        db.execute(
+            delete(ReportRollup).where(
+                ReportRollup.dataset.in_(FAMILIES[family]),
+                ReportRollup.day >= first,
+                ReportRollup.day < after,
+            )
+        )
+        rows = [
+            {"dataset": ds, "day": day, "key": key, "data": json.dumps(doc, separators=(",", ":"))}
+            for (ds, day, key), doc in docs.items()
+        ]
+        for i in range(0, len(rows), 1000):
+            db.execute(insert(ReportRollup), rows[i : i + 1000])
+        count += (after - first).days
+    return count
+
+
+def _all_days(db: Session, family: str, tz: ZoneInfo) -> list[date]:
+    if family == "calls":
+        columns: list[Any] = [Call.started_at]
+    else:
+        columns = [Ticket.created_at, Ticket.resolved_at, Ticket.first_responded_at]
+        columns.append(Ticket.assigned_at)
+    bounds = db.execute(
+        select(*[func.min(c) for c in columns], *[func.max(c) for c in columns])
+    ).one()
+    moments = [dbmod_aware(m) for m in bounds if m is not None]
+    if not moments:
+        return []
+    first, last = _local_day(min(moments), tz), _local_day(max(moments), tz)
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def dbmod_aware(value: Any) -> datetime:
+    """min()/max() over an instant column: a datetime (PostgreSQL) or text (SQLite)."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
+
+
+def _refresh(db: Session, tz: ZoneInfo) -> dict[str, int]:
+    """Bring every family up to date inside `db`'s transaction; days recomputed per family."""
+    prepare(db)
+    if is_postgres(db):
+        db.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+    done: dict[str, int] = {}
+    for family in FAMILIES:
+        state = db.get(ReportRollupState, family)
+        rows = db.execute(
+            select(ReportDirty.id, ReportDirty.at).where(ReportDirty.family == family)
+        ).all()
+        if state is None or state.timezone != tz.key:
+            days = _all_days(db, family, tz)
+            db.execute(delete(ReportRollup).where(ReportRollup.dataset.in_(FAMILIES[family])))
+        else:
+            found: set[date] = set()
+            for _id, at in rows:
+                # PostgreSQL logs the hour an instant falls in: mark both ends of that hour.
+                found.add(_local_day(at, tz))
+                found.add(_local_day(at + timedelta(hours=1, microseconds=-1), tz))
+            days = sorted(found)
+        done[family] = _recompute(db, family, tz, days)
+        ids = [r[0] for r in rows]
+        for i in range(0, len(ids), 5000):
+            db.execute(delete(ReportDirty).where(ReportDirty.id.in_(ids[i : i + 5000])))
+        if state is None:
+            db.add(ReportRollupState(family=family, timezone=tz.key, built_at=utcnow()))
+        else:
+            state.timezone = tz.key
+            state.built_at = utcnow() if days else state.built_at
+        db.flush()
+    return done
+
+
+def refresh(tz: ZoneInfo) -> dict[str, int]:
+    """Recompute what changed, in a transaction of its own (the beat task, commands)."""
+    with dbmod.session_scope() as db:
+        return _refresh(db, tz)
+
+
+def _is_fresh(db: Session, tz: ZoneInfo) -> bool:
+    states = {s.family: s.timezone for s in db.execute(select(ReportRollupState)).scalars()}
+    if any(states.get(f) != tz.key for f in FAMILIES):
+        return False
+    return db.execute(select(ReportDirty.id).limit(1)).first() is None
+
+
+def ensure_fresh(db: Session, tz: ZoneInfo) -> bool:
+    """Make the roll-ups current for a report about to be read through `db`; False = use the
+    base tables instead (a read-only unit of work that finds them stale).
+
+    On PostgreSQL the refresh commits in a short transaction of its own (the report's
+    statements then see it); SQLite has one writer, which `db` already is.
+    """
+    conn = db.connection()
+    if conn.get_execution_options().get(dbmod.READ_ONLY):
+        return _is_fresh(db, tz)
+    if is_postgres(db):
+        if not _is_fresh(db, tz):
+            refresh(tz)
+    else:
+        _refresh(db, tz)
+    return True
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def load(db: Session, datasets: Iterable[str], first: date, after: date) -> Docs:
+    stmt = select(
+        ReportRollup.dataset, ReportRollup.day, ReportRollup.key, ReportRollup.data
+    ).where(
+        ReportRollup.dataset.in_(list(datasets)),
+        ReportRollup.day >= first,
+        ReportRollup.day < after,
+    )
+    return {(ds, day, key): json.loads(data) for ds, day, key, data in db.execute(stmt)}
+
+
+def percentile_of_sorted(values: list[float], q: float = 0.9) -> float | None:
+    """percentile_cont(q) of an already sorted list."""
+    if not values:
+        return None
+    pos = q * (len(values) - 1)
+    lo = int(pos)
+    hi = min(lo + 1, len(values) - 1)
+    return float(values[lo] + (values[hi] - values[lo]) * (pos - lo))
+
+
+def percentile_of_histogram(hist: Counter[int], q: float = 0.9) -> float | None:
+    """percentile_cont(q) of the multiset {value: count}."""
+    total = sum(hist.values())
+    if not total:
+        return None
+    pos = q * (total - 1)
+    lo_rank = int(pos)
+    hi_rank = min(lo_rank + 1, total - 1)
+    lo_value = hi_value = None
+    seen = 0
+    for value in sorted(hist):
+        seen += hist[value]
+        if lo_value is None and seen > lo_rank:
+            lo_value = value
+        if seen > hi_rank:
+            hi_value = value
+            break
+    assert lo_value is not None and hi_value is not None
+    return float(lo_value + (hi_value - lo_value) * (pos - lo_rank))
+
+
+def merge_sorted(lists: Iterable[list[float]]) -> list[float]:
+    merged: list[float] = []
+    for values in lists:
+        merged.extend(values)
+    merged.sort()  # Timsort merges the already sorted runs in near-linear time
+    return merged
+
+
+def local_noon(day: date, tz: ZoneInfo) -> datetime:
+    """An instant inside local `day` (noon is never skipped by a DST change)."""
+    return datetime.combine(day, time(12), tzinfo=tz)
