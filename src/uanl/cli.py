@@ -168,6 +168,17 @@ def _safe_url(settings) -> str:  # type: ignore[no-untyped-def]
     return make_url(settings.effective_database_url).render_as_string(hide_password=True)
 
 
+@app.command("refresh-report-rollups")
+def refresh_report_rollups() -> None:
+    """Recompute the summary-report roll-ups of the days changed since the last refresh (the
+    first run, or a new TIMEZONE, builds them all); beat does this every minute."""
+    from uanl.reports import rollups
+
+    settings = _settings()
+    done = rollups.refresh(settings.tz)
+    typer.echo(", ".join(f"{family}: {days} days recomputed" for family, days in done.items()))
+
+
 @app.command("create-admin")
 def create_admin(
     email: Annotated[str, typer.Option(help="Login e-mail")],

@@ -104,6 +104,10 @@ class Ticket(IdMixin, TimestampMixin, Base):
         Index(None, "source"),
         Index(None, "created_at"),
         Index(None, "resolution_due_at"),
+        # Report roll-ups (assignments per day) and the backlog at a period's end.
+        Index(None, "assigned_at"),
+        Index(None, "closed_at"),
+        Index(None, "state", "updated_at"),
         Index(None, "priority_rank", "id"),
         # Reports and dashboards aggregate by when tickets were resolved / first answered;
         # on PostgreSQL the INCLUDE columns let those scans skip the table (index-only).

@@ -28,7 +28,7 @@ the base tables by `uanl.reports.summary` as before (same numbers, slower).
 from __future__ import annotations
 
 import json
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -129,13 +129,20 @@ def _calls_docs(db: Session, tz: ZoneInfo, lo: datetime, hi: datetime) -> Docs:
             "dur_sum": int(total or 0),
             "abandoned": int(n_abandoned),
             "to_ticket": int(n_ticket),
-            "hist": [],
+            "v": [],
+            "c": [],
         }
+    # The exact distribution of durations: distinct values ("v", ascending) and their counts.
     hist = (
-        select(day, Call.duration_s, func.count(Call.id)).where(span).group_by(day, Call.duration_s)
+        select(day, Call.duration_s, func.count(Call.id))
+        .where(span)
+        .group_by(day, Call.duration_s)
+        .order_by(day, Call.duration_s)
     )
     for d, value, n in db.execute(hist):
-        docs[("calls", as_bucket_date(d), 0)]["hist"].append([int(value), int(n)])
+        doc = docs[("calls", as_bucket_date(d), 0)]
+        doc["v"].append(int(value))
+        doc["c"].append(int(n))
     handled = (
         select(day, Call.operator_id, func.count(Call.id), func.sum(Call.duration_s))
         .where(span, Call.operator_id.is_not(None), Call.outcome != CallOutcome.abandoned)
@@ -246,16 +253,20 @@ def _tickets_docs(db: Session, tz: ZoneInfo, lo: datetime, hi: datetime) -> Docs
             },
         )
 
-    assigned_at = func.coalesce(Ticket.assigned_at, Ticket.created_at)
-    assigned_day = bucket_expr(db, assigned_at, "day", tz)
+    # coalesce(assigned_at, created_at) in the span, as two indexable halves.
     has_op = Ticket.assignee_id.is_not(None)
-    stmt = (
-        select(assigned_day, Ticket.assignee_id, func.count(Ticket.id))
-        .where(has_op, _in(assigned_at, lo, hi))
-        .group_by(assigned_day, Ticket.assignee_id)
-    )
-    for d, op_id, n in db.execute(stmt):
-        op_doc(as_bucket_date(d), op_id)["assigned"] = int(n)
+    for instant, extra in (
+        (Ticket.assigned_at, []),
+        (Ticket.created_at, [Ticket.assigned_at.is_(None)]),
+    ):
+        assigned_day = bucket_expr(db, instant, "day", tz)
+        stmt = (
+            select(assigned_day, Ticket.assignee_id, func.count(Ticket.id))
+            .where(has_op, _in(instant, lo, hi), *extra)
+            .group_by(assigned_day, Ticket.assignee_id)
+        )
+        for d, op_id, n in db.execute(stmt):
+            op_doc(as_bucket_date(d), op_id)["assigned"] += int(n)
     stmt = (
         select(
             resolved_day,
@@ -431,25 +442,37 @@ def percentile_of_sorted(values: list[float], q: float = 0.9) -> float | None:
     return float(values[lo] + (values[hi] - values[lo]) * (pos - lo))
 
 
-def percentile_of_histogram(hist: Counter[int], q: float = 0.9) -> float | None:
-    """percentile_cont(q) of the multiset {value: count}."""
-    total = sum(hist.values())
-    if not total:
-        return None
-    pos = q * (total - 1)
-    lo_rank = int(pos)
-    hi_rank = min(lo_rank + 1, total - 1)
-    lo_value = hi_value = None
-    seen = 0
-    for value in sorted(hist):
-        seen += hist[value]
-        if lo_value is None and seen > lo_rank:
-            lo_value = value
-        if seen > hi_rank:
-            hi_value = value
-            break
-    assert lo_value is not None and hi_value is not None
-    return float(lo_value + (hi_value - lo_value) * (pos - lo_rank))
+class Histogram:
+    """Counts of whole-second values, merged from daily documents ("v" values, "c" counts)."""
+
+    def __init__(self) -> None:
+        self.counts: dict[int, int] = {}
+
+    def add(self, values: list[int], counts: list[int]) -> None:
+        acc = self.counts
+        get = acc.get
+        for value, count in zip(values, counts, strict=True):
+            acc[value] = get(value, 0) + count
+
+    def percentile(self, q: float = 0.9) -> float | None:
+        """percentile_cont(q) of the multiset."""
+        total = sum(self.counts.values())
+        if not total:
+            return None
+        pos = q * (total - 1)
+        lo_rank = int(pos)
+        hi_rank = min(lo_rank + 1, total - 1)
+        lo_value = hi_value = None
+        seen = 0
+        for value in sorted(self.counts):
+            seen += self.counts[value]
+            if lo_value is None and seen > lo_rank:
+                lo_value = value
+            if seen > hi_rank:
+                hi_value = value
+                break
+        assert lo_value is not None and hi_value is not None
+        return float(lo_value + (hi_value - lo_value) * (pos - lo_rank))
 
 
 def merge_sorted(lists: Iterable[list[float]]) -> list[float]:

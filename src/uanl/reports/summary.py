@@ -234,19 +234,18 @@ class _CallAcc:
 
     def __init__(self) -> None:
         self.n = self.dur_sum = self.abandoned = self.to_ticket = 0
-        self.hist: Counter[int] = Counter()
+        self.hist = rollups.Histogram()
 
     def add(self, doc: dict[str, Any]) -> None:
         self.n += doc["n"]
         self.dur_sum += doc["dur_sum"]
         self.abandoned += doc["abandoned"]
         self.to_ticket += doc["to_ticket"]
-        for value, count in doc["hist"]:
-            self.hist[value] += count
+        self.hist.add(doc["v"], doc["c"])
 
     def metrics(self) -> dict[str, Any]:
         avg = self.dur_sum / self.n if self.n else None
-        p90 = rollups.percentile_of_histogram(self.hist)
+        p90 = self.hist.percentile()
         return _call_metrics((self.n, self.dur_sum, avg, p90, self.abandoned, self.to_ticket))
 
 
@@ -309,7 +308,15 @@ def _open_at(end: datetime) -> ColumnElement[bool]:
         Ticket.closed_at < end,
         and_(Ticket.state == TicketState.cancelled, Ticket.updated_at < end),
     )
-    return and_(Ticket.created_at < end, not_(func.coalesce(done, False)))
+    # Not done at `end` implies one of these (each served by an index), since the lifecycle
+    # stamps resolved_at/closed_at on the way in: it keeps the count off a full scan.
+    candidates = or_(
+        Ticket.state.in_(OPEN_STATES),
+        Ticket.resolved_at >= end,
+        Ticket.closed_at >= end,
+        and_(Ticket.state == TicketState.cancelled, Ticket.updated_at >= end),
+    )
+    return and_(Ticket.created_at < end, candidates, not_(func.coalesce(done, False)))
 
 
 def _breakdown(db: Session, key: Any, conds: list[ColumnElement[bool]]) -> list[tuple[Any, int]]:

@@ -37,3 +37,18 @@ def cleanup_task() -> int:
     if n:
         logger.info("report cleanup: {} files expired", n)
     return n
+
+
+@shared_task(
+    name="uanl.reports.refresh_rollups", acks_late=True, time_limit=1800, soft_time_limit=1700
+)
+def refresh_rollups_task() -> dict[str, int]:
+    """Every minute (beat): recompute the report roll-ups of the days writes touched, so a
+    report request finds little or nothing left to do (the first run builds them all)."""
+    from uanl.core.config import get_settings
+    from uanl.reports import rollups
+
+    done = rollups.refresh(get_settings().tz)
+    if any(done.values()):
+        logger.info("report roll-ups: days recomputed {}", done)
+    return done

@@ -1,4 +1,4 @@
-"""Daily report roll-ups, and triggers that log which days a write to calls/tickets touched
+"""Daily report roll-ups, triggers that log the days a write to calls/tickets touched, indexes
 
 Revision ID: 0010
 Revises: 0009
@@ -26,8 +26,7 @@ WATCHED = {
 
 def _pg_select(family: str, rows: str) -> str:
     parts = " UNION ".join(
-        f"SELECT date_trunc('hour', {c}) FROM {rows} WHERE {c} IS NOT NULL"
-        for c in WATCHED[family]
+        f"SELECT date_trunc('hour', {c}) FROM {rows} WHERE {c} IS NOT NULL" for c in WATCHED[family]
     )
     return f"INSERT INTO report_dirty (family, at) SELECT '{family}', t FROM ({parts}) AS u(t);"
 
@@ -105,6 +104,9 @@ def upgrade() -> None:
         sa.Column("built_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("family", name=op.f("pk_report_rollup_state")),
     )
+    op.create_index("ix_tickets_assigned_at", "tickets", ["assigned_at"])
+    op.create_index("ix_tickets_closed_at", "tickets", ["closed_at"])
+    op.create_index("ix_tickets_state_updated_at", "tickets", ["state", "updated_at"])
     postgres = op.get_bind().dialect.name == "postgresql"
     for family in WATCHED:
         for ddl in _pg_ddl(family) if postgres else _sqlite_ddl(family):
@@ -121,6 +123,9 @@ def downgrade() -> None:
                 op.execute(f"DROP TRIGGER IF EXISTS report_dirty_{family}_{suffix}")
         if postgres:
             op.execute(f"DROP FUNCTION IF EXISTS report_dirty_{family}()")
+    op.drop_index("ix_tickets_state_updated_at", table_name="tickets")
+    op.drop_index("ix_tickets_closed_at", table_name="tickets")
+    op.drop_index("ix_tickets_assigned_at", table_name="tickets")
     op.drop_table("report_rollup_state")
     op.drop_table("report_rollups")
     op.drop_index("ix_report_dirty_family_id", table_name="report_dirty")
