@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     refresh_token_days: int = Field(14, alias="REFRESH_TOKEN_DAYS", ge=1, le=90)
     log_level: str = Field("INFO", alias="LOG_LEVEL")
     sql_echo: bool = Field(False, alias="SQL_ECHO")
+    # A resolved ticket may be reopened this many hours after its resolution (then: closed).
+    ticket_reopen_window_hours: float = Field(
+        7 * 24, alias="TICKET_REOPEN_WINDOW_HOURS", ge=0, le=365 * 24
+    )
     # Minimum gap between two visits of the same technician (travel between sites).
     visit_travel_buffer_minutes: int = Field(
         30, alias="VISIT_TRAVEL_BUFFER_MINUTES", ge=0, le=24 * 60
