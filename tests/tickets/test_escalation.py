@@ -14,7 +14,15 @@ from sqlalchemy import func, select, update
 from tests.conftest import Backend, Staff, make_operator
 from uanl.core import db as dbmod
 from uanl.core.config import Settings
-from uanl.models import Operator, Role, Ticket, TicketEvent, TicketPriority, TicketState
+from uanl.models import (
+    Notification,
+    Operator,
+    Role,
+    Ticket,
+    TicketEvent,
+    TicketPriority,
+    TicketState,
+)
 from uanl.sla import policies
 from uanl.sla import service as sla
 from uanl.tickets.escalation import escalation_sweep
@@ -234,3 +242,32 @@ def test_concurrent_sweeps_never_escalate_twice(
         )
     assert set(levels) == {1} and events == len(ids)
     assert sweep(at) == 0
+
+
+def _escalation_mail(ticket_id: int) -> list[tuple[str, int | None, str]]:
+    with dbmod.session_scope() as db:
+        rows = db.scalars(
+            select(Notification)
+            .where(Notification.ticket_id == ticket_id, Notification.event == "ticket.escalated")
+            .order_by(Notification.id)
+        ).all()
+        return [(n.recipient, n.recipient_operator_id, n.context["level"]) for n in rows]
+
+
+def test_escalation_notifies_the_assignee_and_the_supervisors_once_per_level(
+    sla_db: None, staff: Staff
+) -> None:
+    set_available(staff.supervisor.id, False)  # nobody to hand it to: the operator keeps it
+    tid = make_ticket("urgent", T0, assignee_id=staff.operator.id)
+    assert sweep(T0 + timedelta(minutes=25)) == 1
+    assert _escalation_mail(tid) == [
+        ("oper@example.mx", staff.operator.id, 1),
+        ("sup@example.mx", staff.supervisor.id, 1),
+    ]
+    assert sweep(T0 + timedelta(minutes=25)) == 0
+    assert len(_escalation_mail(tid)) == 2  # a second sweep writes nothing either
+    # Reassigned to the supervisor at level 2: they are told once, as assignee and supervisor.
+    set_available(staff.supervisor.id, True)
+    assert sweep(T0 + timedelta(minutes=31)) == 1
+    assert load(tid).assignee_id == staff.supervisor.id
+    assert _escalation_mail(tid)[2:] == [("sup@example.mx", staff.supervisor.id, 2)]
