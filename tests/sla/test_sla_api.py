@@ -36,6 +36,24 @@ def _calendar(client: Any, h: dict[str, str], name: str) -> dict[str, Any]:
     return next(c for c in items if c["name"] == name)
 
 
+def _premium_high_policy(client: Any, admin_h: Any, calendar_id: int) -> Any:
+    """High priority for premium clients: 15 / 60 minutes around the clock."""
+    r = client.post(
+        P,
+        json={
+            "name": "Alta premium",
+            "priority": "high",
+            "client_tier": "premium",
+            "first_response_minutes": 15,
+            "resolution_minutes": 60,
+            "calendar_id": calendar_id,
+        },
+        headers=admin_h,
+    )
+    assert r.status_code == 201, r.text
+    return r
+
+
 def test_staff_read_admins_write(client: Any, sla_db: None, op_h: Any, sup_h: Any) -> None:
     r = client.get(P, headers=op_h)
     assert r.status_code == 200 and r.json()["total"] == 4
@@ -104,19 +122,7 @@ def test_policy_changes_recompute_open_tickets(
         headers=sup_h,
     ).json()
     assert client.get(f"{T}{t['id']}/sla", headers=sup_h).json()["policy_name"] == "Alta"
-    r = client.post(
-        P,
-        json={
-            "name": "Alta premium",
-            "priority": "high",
-            "client_tier": "premium",
-            "first_response_minutes": 15,
-            "resolution_minutes": 60,
-            "calendar_id": cal24["id"],
-        },
-        headers=admin_h,
-    )
-    assert r.status_code == 201, r.text
+    r = _premium_high_policy(client, admin_h, cal24["id"])
     assert r.json()["recomputed_tickets"] == 1
     sla = client.get(f"{T}{t['id']}/sla", headers=sup_h).json()
     assert sla["policy_name"] == "Alta premium" and sla["calendar"] == "24x7"
@@ -222,3 +228,37 @@ def test_calendar_edits_recompute_and_mexico_holidays(
     assert new.status_code == 201, new.text
     defaults = [c for c in client.get(C, headers=admin_h).json()["items"] if c["is_default"]]
     assert [c["name"] for c in defaults] == ["Nuevo"]
+
+
+def test_client_tier_change_recomputes_its_open_tickets(
+    client: Any, sla_db: None, admin_h: Any, sup_h: Any
+) -> None:
+    _premium_high_policy(client, admin_h, _calendar(client, admin_h, "24x7")["id"])
+    cid = client.post("/api/v1/clients/", json={"name": "Sube SA"}, headers=sup_h).json()["id"]
+    other = client.post("/api/v1/clients/", json={"name": "Queda SA"}, headers=sup_h).json()["id"]
+
+    def ticket(title: str, client_id: int) -> int:
+        body = {"title": title, "priority": "high", "client_id": client_id}
+        return int(client.post(T, json=body, headers=sup_h).json()["id"])
+
+    mine, done, theirs = ticket("Abierto", cid), ticket("Resuelto", cid), ticket("Otro", other)
+    client.patch(f"{T}{done}", json={"state": "resolved"}, headers=sup_h)
+    before = {i: client.get(f"{T}{i}", headers=sup_h).json() for i in (mine, done, theirs)}
+    assert client.get(f"{T}{mine}/sla", headers=sup_h).json()["policy_name"] == "Alta"
+
+    r = client.patch(f"/api/v1/clients/{cid}", json={"tier": "premium"}, headers=sup_h)
+    assert r.status_code == 200, r.text
+    sla = client.get(f"{T}{mine}/sla", headers=sup_h).json()
+    assert sla["policy_name"] == "Alta premium" and sla["calendar"] == "24x7"
+    assert 14 < sla["remaining_business_minutes"]["first_response"] <= 15
+    after = client.get(f"{T}{mine}", headers=sup_h).json()
+    created = datetime.fromisoformat(after["created_at"])
+    due = datetime.fromisoformat(after["resolution_due_at"])
+    assert (due - created).total_seconds() == pytest.approx(3600, abs=1)
+    # A resolved ticket keeps the deadlines it was judged by; other clients' are untouched.
+    for i in (done, theirs):
+        now = client.get(f"{T}{i}", headers=sup_h).json()
+        assert now["resolution_due_at"] == before[i]["resolution_due_at"]
+    # Back to standard: the general policy again.
+    client.patch(f"/api/v1/clients/{cid}", json={"tier": "standard"}, headers=sup_h)
+    assert client.get(f"{T}{mine}/sla", headers=sup_h).json()["policy_name"] == "Alta"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,7 +15,15 @@ from sqlalchemy import func, select, update
 from tests.conftest import Backend, Staff, make_operator
 from uanl.core import db as dbmod
 from uanl.core.config import Settings
-from uanl.models import Operator, Role, Ticket, TicketEvent, TicketPriority, TicketState
+from uanl.models import (
+    Notification,
+    Operator,
+    Role,
+    Ticket,
+    TicketEvent,
+    TicketPriority,
+    TicketState,
+)
 from uanl.sla import policies
 from uanl.sla import service as sla
 from uanl.tickets.escalation import escalation_sweep
@@ -234,3 +243,59 @@ def test_concurrent_sweeps_never_escalate_twice(
         )
     assert set(levels) == {1} and events == len(ids)
     assert sweep(at) == 0
+
+
+def _escalation_mail(ticket_id: int) -> list[tuple[str, int | None, str]]:
+    with dbmod.session_scope() as db:
+        rows = db.scalars(
+            select(Notification)
+            .where(Notification.ticket_id == ticket_id, Notification.event == "ticket.escalated")
+            .order_by(Notification.id)
+        ).all()
+        return [(n.recipient, n.recipient_operator_id, n.context["level"]) for n in rows]
+
+
+def test_escalation_notifies_the_assignee_and_the_supervisors_once_per_level(
+    sla_db: None, staff: Staff
+) -> None:
+    set_available(staff.supervisor.id, False)  # nobody to hand it to: the operator keeps it
+    tid = make_ticket("urgent", T0, assignee_id=staff.operator.id)
+    assert sweep(T0 + timedelta(minutes=25)) == 1
+    assert _escalation_mail(tid) == [
+        ("oper@example.mx", staff.operator.id, 1),
+        ("sup@example.mx", staff.supervisor.id, 1),
+    ]
+    assert sweep(T0 + timedelta(minutes=25)) == 0
+    assert len(_escalation_mail(tid)) == 2  # a second sweep writes nothing either
+    # Reassigned to the supervisor at level 2: they are told once, as assignee and supervisor.
+    set_available(staff.supervisor.id, True)
+    assert sweep(T0 + timedelta(minutes=31)) == 1
+    assert load(tid).assignee_id == staff.supervisor.id
+    assert _escalation_mail(tid)[2:] == [("sup@example.mx", staff.supervisor.id, 2)]
+
+
+def test_priority_rules_are_configurable(
+    sla_db: None, staff: Staff, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Low jumps straight to high; medium has no rule and keeps its priority.
+    monkeypatch.setattr(settings, "escalation_priority_rules", "low:high,high:urgent")
+    low = make_ticket("low", mty(2026, 6, 8, 9))
+    medium = make_ticket("medium", mty(2026, 6, 8, 9))
+    # Low is at risk at 15:24 (8 h first response, 96 min left); medium since 12:12.
+    assert sweep(mty(2026, 6, 8, 15, 30)) == 2
+    assert load(low).priority == TicketPriority.high
+    assert escalations(low)[0].changes["priority"] == ["low", "high"]
+    assert load(medium).priority == TicketPriority.medium
+    assert "priority" not in escalations(medium)[0].changes
+
+
+@pytest.mark.parametrize(
+    "rules", ["low:low", "high:medium", "low:medium,low:high", "low:critical", "low"]
+)
+def test_priority_rules_refuse_what_is_not_a_raise(rules: str, tmp_path: Path) -> None:
+    from pydantic import ValidationError
+
+    from tests.conftest import make_settings
+
+    with pytest.raises(ValidationError, match="ESCALATION_PRIORITY_RULES|escalation"):
+        make_settings(None, tmp_path, ESCALATION_PRIORITY_RULES=rules)

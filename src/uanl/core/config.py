@@ -28,6 +28,24 @@ PLACEHOLDER_SECRETS = {
 MIN_SECRET_LENGTH = 32
 
 
+PRIORITIES = ("low", "medium", "high", "urgent")
+
+
+def parse_priority_rules(value: str) -> dict[str, str]:
+    """ "low:medium,high:urgent" -> {"low": "medium", "high": "urgent"}; only upwards."""
+    rules: dict[str, str] = {}
+    for entry in filter(None, (e.strip() for e in value.split(","))):
+        source, _, target = (p.strip().lower() for p in entry.partition(":"))
+        if source not in PRIORITIES or target not in PRIORITIES:
+            raise ValueError(f"{entry!r}: expected 'from:to' with priorities {PRIORITIES}")
+        if PRIORITIES.index(target) <= PRIORITIES.index(source):
+            raise ValueError(f"{entry!r}: an escalation can only raise the priority")
+        if source in rules:
+            raise ValueError(f"{entry!r}: {source} has two rules")
+        rules[source] = target
+    return rules
+
+
 class ConfigError(RuntimeError):
     """The configuration cannot run in the chosen environment; the message says why."""
 
@@ -52,6 +70,10 @@ class Settings(BaseSettings):
     refresh_token_days: int = Field(14, alias="REFRESH_TOKEN_DAYS", ge=1, le=90)
     log_level: str = Field("INFO", alias="LOG_LEVEL")
     sql_echo: bool = Field(False, alias="SQL_ECHO")
+    # A resolved ticket may be reopened this many hours after its resolution (then: closed).
+    ticket_reopen_window_hours: float = Field(
+        7 * 24, alias="TICKET_REOPEN_WINDOW_HOURS", ge=0, le=365 * 24
+    )
     # Minimum gap between two visits of the same technician (travel between sites).
     visit_travel_buffer_minutes: int = Field(
         30, alias="VISIT_TRAVEL_BUFFER_MINUTES", ge=0, le=24 * 60
@@ -81,6 +103,11 @@ class Settings(BaseSettings):
     escalation_raise_priority: bool = Field(True, alias="ESCALATION_RAISE_PRIORITY")
     escalation_at_risk_fraction: float = Field(0.8, alias="ESCALATION_AT_RISK_FRACTION", gt=0, lt=1)
     escalation_max_level: int = Field(3, alias="ESCALATION_MAX_LEVEL", ge=1, le=20)
+    # What an escalation raises each priority to ("from:to", comma-separated; a priority
+    # left out keeps its level). Only applies while ESCALATION_RAISE_PRIORITY is true.
+    escalation_priority_rules: str = Field(
+        "low:medium,medium:high,high:urgent", alias="ESCALATION_PRIORITY_RULES"
+    )
 
     # Report jobs (issue 4): generated files are kept this many days, then cleaned up.
     report_retention_days: int = Field(7, alias="REPORT_RETENTION_DAYS", ge=1, le=3650)
@@ -146,6 +173,16 @@ class Settings(BaseSettings):
         except ValueError as exc:
             raise ValueError(f"{value!r} is not a rate limit such as '300/minute'") from exc
         return value
+
+    @field_validator("escalation_priority_rules")
+    @classmethod
+    def _valid_priority_rules(cls, value: str) -> str:
+        parse_priority_rules(value)  # raises ValueError naming the bad entry
+        return value
+
+    @property
+    def escalation_priority_map(self) -> dict[str, str]:
+        return parse_priority_rules(self.escalation_priority_rules)
 
     @property
     def cors_origin_list(self) -> list[str]:

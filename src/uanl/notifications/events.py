@@ -267,7 +267,10 @@ def _ticket_plan(
         level = int(extra.get("level") or ticket.escalation_level or 1)
         context["level"] = level
         context["reason"] = extra.get("reason")
-        recipients = _supervisors(db, settings)
+        # The assignee (after any reassignment by the sweep: the one who must act now) and
+        # every supervisor; the dedupe below keeps a supervisor-assignee to one message.
+        assignee = db.get(Operator, ticket.assignee_id) if ticket.assignee_id else None
+        recipients = _operator_recipient(assignee) + _supervisors(db, settings)
         discriminator = f"l{level}"
     else:  # ticket.comment_added
         if comment is None or comment.is_internal:

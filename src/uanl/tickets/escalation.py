@@ -41,7 +41,6 @@ from uanl.notifications.events import emit
 from uanl.sla import service as sla
 from uanl.sla.policies import client_tiers, load_config
 
-PRIORITY_STEPS = ("low", "medium", "high", "urgent")
 LOAD_WEIGHT = {"low": 1, "medium": 2, "high": 3, "urgent": 4}
 #: Escalations handled per run (the beat runs every minute; see `escalation_sweep`).
 MAX_PER_SWEEP = 1000
@@ -225,9 +224,9 @@ def _pick_helper(helpers: dict[int, _Helper], ticket: Ticket) -> _Helper | None:
     return min(free, key=_Helper.order) if free else None
 
 
-def _raise(priority: TicketPriority) -> TicketPriority:
-    step = PRIORITY_STEPS.index(priority.value)
-    return TicketPriority(PRIORITY_STEPS[min(step + 1, len(PRIORITY_STEPS) - 1)])
+def _raise(priority: TicketPriority, rules: dict[str, str]) -> TicketPriority:
+    """The priority ESCALATION_PRIORITY_RULES raises this one to (itself when no rule)."""
+    return TicketPriority(rules.get(priority.value, priority.value))
 
 
 # Ticket columns the per-ticket step may change; written back in one executemany UPDATE.
@@ -280,6 +279,7 @@ def escalation_sweep(db: Session, now: datetime, *, limit: int | None = MAX_PER_
     if not marked:
         return 0
     settings = config.get_settings()
+    rules = settings.escalation_priority_map if settings.escalation_raise_priority else {}
     by_id = {i: (reason, level) for i, reason, level in marked}
     ids = sorted(by_id)
     cfg = load_config(db)
@@ -298,8 +298,8 @@ def escalation_sweep(db: Session, now: datetime, *, limit: int | None = MAX_PER_
         for ticket in tickets:
             reason, level = by_id[ticket.id]
             changes: dict[str, list[Any]] = {"escalation_level": [level - 1, level]}
-            if settings.escalation_raise_priority and ticket.priority != TicketPriority.urgent:
-                raised = _raise(ticket.priority)
+            raised = _raise(ticket.priority, rules)
+            if raised != ticket.priority:
                 changes["priority"] = [ticket.priority.value, raised.value]
                 ticket.priority = raised
                 sla.compute(ticket, cfg, tiers.get(ticket.client_id or 0), now)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from uanl.audit.listener import MASK
+from uanl.core import config
 from uanl.core.crud import apply_changes, ensure_exists, jsonable
 from uanl.core.crypto import EncryptedText
 from uanl.core.errors import Conflict, Forbidden, ValidationFailed
@@ -196,9 +197,14 @@ def _emit_update_events(
 
 
 def apply_transition(db: Session, ticket: Ticket, target: TicketState, now: datetime) -> None:
+    window = timedelta(hours=config.get_settings().ticket_reopen_window_hours)
     try:
         t = lifecycle.check_transition(
-            ticket.state.value, target.value, resolved_at=ticket.resolved_at, now=now
+            ticket.state.value,
+            target.value,
+            resolved_at=ticket.resolved_at,
+            now=now,
+            reopen_window=window,
         )
     except lifecycle.InvalidTransition as exc:
         raise InvalidTransitionError(
