@@ -27,7 +27,9 @@ the base tables by `uanl.reports.summary` as before (same numbers, slower).
 
 from __future__ import annotations
 
+import base64
 import json
+from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
@@ -224,7 +226,8 @@ def _tickets_docs(db: Session, tz: ZoneInfo, lo: datetime, hi: datetime) -> Docs
             "sla_total": int(with_sla),
             "csat_sum": int(csat_sum or 0),
             "csat_n": int(csat_n),
-            "rt": rt_values.get(day, []),
+            "rt_sum": sum(rt_values.get(day, [])),
+            "rt": pack_times(rt_values.get(day, [])),
         }
     frt = seconds_between(db, Ticket.created_at, Ticket.first_responded_at)
     responded_day = bucket_expr(db, Ticket.first_responded_at, "day", tz)
@@ -233,7 +236,12 @@ def _tickets_docs(db: Session, tz: ZoneInfo, lo: datetime, hi: datetime) -> Docs
     stmt = select(responded_day, func.count(Ticket.id)).where(responded_in).group_by(responded_day)
     for d, n in db.execute(stmt):
         day = as_bucket_date(d)
-        docs[("tickets_responded", day, 0)] = {"n": int(n), "frt": frt_values.get(day, [])}
+        values = frt_values.get(day, [])
+        docs[("tickets_responded", day, 0)] = {
+            "n": int(n),
+            "frt_sum": sum(values),
+            "frt": pack_times(values),
+        }
 
     # Per operator (the ticket's current assignee), each metric on the day of its instant.
     def op_doc(day: date, op_id: int) -> dict[str, Any]:
@@ -475,12 +483,21 @@ class Histogram:
         return float(lo_value + (hi_value - lo_value) * (pos - lo_rank))
 
 
-def merge_sorted(lists: Iterable[list[float]]) -> list[float]:
-    merged: list[float] = []
-    for values in lists:
-        merged.extend(values)
-    merged.sort()  # Timsort merges the already sorted runs in near-linear time
-    return merged
+def pack_times(values: list[float]) -> str:
+    """Sorted float seconds as base64 of IEEE doubles: exact, and far quicker to read back
+    than a JSON list (a 90-day tickets report reads ~550k of them)."""
+    return base64.b64encode(array("d", values).tobytes()).decode("ascii")
+
+
+def unpack_times(packed: str) -> array[float]:
+    return array("d", base64.b64decode(packed))
+
+
+def merge_sorted(runs: Iterable[array[float]]) -> list[float]:
+    merged: array[float] = array("d")
+    for run in runs:
+        merged.extend(run)
+    return sorted(merged)  # Timsort merges the already sorted runs in near-linear time
 
 
 def local_noon(day: date, tz: ZoneInfo) -> datetime:

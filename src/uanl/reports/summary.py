@@ -7,6 +7,7 @@ Times are wall-clock seconds between instants (business hours are a future impro
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -474,8 +475,8 @@ def _tickets_from_rollups(
     resolved: Counter[date] = Counter()
     totals: Counter[str] = Counter()
     breakdown: dict[str, Counter[Any]] = defaultdict(Counter)
-    rt_lists: list[list[float]] = []
-    frt_lists: list[list[float]] = []
+    rt_lists: list[array[float]] = []
+    frt_lists: list[array[float]] = []
     rt_sum = frt_sum = 0.0
     for (dataset, day, _key), doc in docs.items():
         bucket = _bucket_of(day, group_by, period)
@@ -490,12 +491,12 @@ def _tickets_from_rollups(
             resolved[bucket] += doc["n"]
             for name in ("n", "sla_met", "sla_total", "csat_sum", "csat_n"):
                 totals[f"resolved_{name}"] += doc[name]
-            rt_lists.append(doc["rt"])
-            rt_sum += sum(doc["rt"])
+            rt_lists.append(rollups.unpack_times(doc["rt"]))
+            rt_sum += doc["rt_sum"]
         else:
             totals["responded"] += doc["n"]
-            frt_lists.append(doc["frt"])
-            frt_sum += sum(doc["frt"])
+            frt_lists.append(rollups.unpack_times(doc["frt"]))
+            frt_sum += doc["frt_sum"]
     rows = []
     for b in iter_buckets(period, group_by):
         c, r = created.get(b, 0), resolved.get(b, 0)
