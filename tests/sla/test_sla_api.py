@@ -161,9 +161,17 @@ def test_priority_change_recomputes_and_ticket_sla_view(
     view = client.get(f"{T}{t['id']}/sla", headers=op_h).json()
     assert view["policy_name"] == "Urgente 24x7" and view["calendar"] == "24x7"
     assert 29 < view["remaining_business_minutes"]["first_response"] <= 30
+    # The ticket itself carries the same remaining minutes.
+    body = client.get(f"{T}{t['id']}", headers=op_h).json()
+    assert 29 < body["sla_remaining_minutes"]["first_response"] <= 30
+    assert body["sla_remaining_minutes"]["resolution"] > 30
     client.patch(f"{T}{t['id']}", json={"state": "waiting"}, headers=sup_h)
     view = client.get(f"{T}{t['id']}/sla", headers=op_h).json()
     assert view["paused"] is True and view["sla_status"] == "paused"
+    frozen = client.get(f"{T}{t['id']}", headers=op_h).json()["sla_remaining_minutes"]
+    assert frozen == view["remaining_business_minutes"]  # frozen while paused
+    listed = client.get(T, headers=op_h).json()["items"]
+    assert all(item["sla_remaining_minutes"] is None for item in listed)  # lists stay cheap
     assert_problem(client.get(f"{T}999999/sla", headers=op_h), 404)
 
 

@@ -6,6 +6,7 @@ from fastapi import Depends, Header, Query, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from uanl.auth.dependencies import DB, CurrentOperator
 from uanl.core import idempotency
@@ -27,12 +28,15 @@ from uanl.models import (
     TicketPriority,
     TicketSource,
     TicketState,
+    utcnow,
 )
+from uanl.sla.service import remaining_business_minutes
 from uanl.tickets import service
 from uanl.tickets.dependencies import ValidTicket
 from uanl.tickets.schemas import (
     CommentCreate,
     CommentRead,
+    SlaRemaining,
     TicketCreate,
     TicketEventRead,
     TicketRead,
@@ -130,9 +134,18 @@ def create_ticket(
                 headers={"Idempotent-Replayed": "true"},
             )
     ticket = service.create_ticket(db, body, actor)
-    result = TicketRead.model_validate(ticket)
+    result = _read(db, ticket)
     if idempotency_key:
         idempotency.remember(db, idempotency_key, scope, 201, result.model_dump(mode="json"))
+    return result
+
+
+def _read(db: Session, ticket: Ticket) -> TicketRead:
+    """A ticket with the business minutes left to its SLA deadlines (pending ones only)."""
+    result = TicketRead.model_validate(ticket)
+    if ticket.first_response_due_at is not None or ticket.resolution_due_at is not None:
+        remaining = remaining_business_minutes(db, ticket, utcnow())
+        result.sla_remaining_minutes = SlaRemaining(**remaining)
     return result
 
 
@@ -149,8 +162,8 @@ def stats(
 
 
 @router.get("/{ticket_id}", response_model=TicketRead, summary="Get a ticket")
-def get_ticket(ticket: ValidTicket, _: CurrentOperator) -> TicketRead:
-    return TicketRead.model_validate(ticket)
+def get_ticket(ticket: ValidTicket, db: DB, _: CurrentOperator) -> TicketRead:
+    return _read(db, ticket)
 
 
 @router.put(
@@ -162,7 +175,7 @@ def put_ticket(
     ticket: ValidTicket, body: TicketUpdate, db: DB, actor: CurrentOperator
 ) -> TicketRead:
     service.update_ticket(db, ticket, body, actor)
-    return TicketRead.model_validate(ticket)
+    return _read(db, ticket)
 
 
 @router.patch("/{ticket_id}", response_model=TicketRead, summary="Update some fields")
@@ -170,7 +183,7 @@ def patch_ticket(
     ticket: ValidTicket, body: TicketUpdate, db: DB, actor: CurrentOperator
 ) -> TicketRead:
     service.update_ticket(db, ticket, body, actor)
-    return TicketRead.model_validate(ticket)
+    return _read(db, ticket)
 
 
 @router.get(

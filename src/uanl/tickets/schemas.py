@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 from uanl.core.schemas import Email, ReadModel, Strict, Tags, Timestamps
 from uanl.core.validators import MAX_ID
@@ -45,6 +45,15 @@ class TicketUpdate(Strict):
     )
 
 
+class SlaRemaining(BaseModel):
+    first_response: float | None = Field(
+        description="Business minutes to the first-response deadline; null when not pending"
+    )
+    resolution: float | None = Field(
+        description="Business minutes to the resolution deadline; null when not pending"
+    )
+
+
 class TicketRead(Timestamps):
     id: int
     title: str
@@ -70,6 +79,11 @@ class TicketRead(Timestamps):
     escalation_level: int
     csat_score: int | None
     version: int
+    sla_remaining_minutes: SlaRemaining | None = Field(
+        None,
+        description="Business minutes left to each pending SLA deadline (negative: late; "
+        "frozen while the clock is paused). Single-ticket responses only; null in lists.",
+    )
 
 
 class CommentCreate(Strict):
