@@ -104,45 +104,47 @@ def _runs(days: Iterable[date]) -> Iterator[tuple[date, date]]:
 # --- computing a span of days from the base tables ----------------------------------------
 
 
-def _in(column: Any, lo: datetime, hi: datetime) -> Any:
-    return and_(column >= lo, column < hi)
+Spans = list[tuple[datetime, datetime]]
 
 
-def _calls_docs(db: Session, tz: ZoneInfo, lo: datetime, hi: datetime) -> Docs:
+def _in(column: Any, spans: Spans) -> Any:
+    """The instant lies in one of the [lo, hi) spans (an index range scan each)."""
+    return or_(*(and_(column >= lo, column < hi) for lo, hi in spans))
+
+
+def _plain(value: Any) -> Any:
+    return value.value if hasattr(value, "value") else value
+
+
+def _calls_docs(db: Session, tz: ZoneInfo, spans: Spans) -> Docs:
     day = bucket_expr(db, Call.started_at, "day", tz)
-    span = _in(Call.started_at, lo, hi)
+    span = _in(Call.started_at, spans)
     docs: Docs = {}
     abandoned = Call.outcome == CallOutcome.abandoned
     to_ticket = or_(Call.ticket_id.is_not(None), Call.outcome == CallOutcome.ticket_created)
+    # One pass: the exact distribution of durations per day (distinct values "v", ascending,
+    # and their counts "c"), which also gives the day's count and duration sum.
     stmt = (
         select(
             day,
+            Call.duration_s,
             func.count(Call.id),
-            func.sum(Call.duration_s),
             func.count(case((abandoned, 1))),
             func.count(case((to_ticket, 1))),
         )
         .where(span)
-        .group_by(day)
-    )
-    for d, n, total, n_abandoned, n_ticket in db.execute(stmt):
-        docs[("calls", as_bucket_date(d), 0)] = {
-            "n": int(n),
-            "dur_sum": int(total or 0),
-            "abandoned": int(n_abandoned),
-            "to_ticket": int(n_ticket),
-            "v": [],
-            "c": [],
-        }
-    # The exact distribution of durations: distinct values ("v", ascending) and their counts.
-    hist = (
-        select(day, Call.duration_s, func.count(Call.id))
-        .where(span)
         .group_by(day, Call.duration_s)
         .order_by(day, Call.duration_s)
     )
-    for d, value, n in db.execute(hist):
-        doc = docs[("calls", as_bucket_date(d), 0)]
+    for d, value, n, n_abandoned, n_ticket in db.execute(stmt):
+        doc = docs.setdefault(
+            ("calls", as_bucket_date(d), 0),
+            {"n": 0, "dur_sum": 0, "abandoned": 0, "to_ticket": 0, "v": [], "c": []},
+        )
+        doc["n"] += int(n)
+        doc["dur_sum"] += int(value) * int(n)
+        doc["abandoned"] += int(n_abandoned)
+        doc["to_ticket"] += int(n_ticket)
         doc["v"].append(int(value))
         doc["c"].append(int(n))
     handled = (
@@ -158,110 +160,130 @@ def _calls_docs(db: Session, tz: ZoneInfo, lo: datetime, hi: datetime) -> Docs:
     return docs
 
 
-def _counts(db: Session, day: Any, key: Any, span: Any) -> Iterator[tuple[date, Any, int]]:
-    stmt = select(day, key, func.count(Ticket.id)).where(span).group_by(day, key)
-    for d, k, n in db.execute(stmt):
-        yield as_bucket_date(d), (k.value if hasattr(k, "value") else k), int(n)
-
-
-def _times(db: Session, day: Any, value: Any, span: Any) -> dict[date, list[float]]:
-    out: dict[date, list[float]] = defaultdict(list)
-    for d, v in db.execute(select(day, value).where(span, value.is_not(None))):
-        out[as_bucket_date(d)].append(float(v))
-    for values in out.values():
-        values.sort()
-    return out
-
-
-def _tickets_docs(db: Session, tz: ZoneInfo, lo: datetime, hi: datetime) -> Docs:
-    docs: Docs = {}
-    # Tickets created each day.
-    created_day = bucket_expr(db, Ticket.created_at, "day", tz)
-    created_in = _in(Ticket.created_at, lo, hi)
-    stmt = (
-        select(created_day, func.count(Ticket.id), func.count(case((Ticket.reopen_count > 0, 1))))
-        .where(created_in)
-        .group_by(created_day)
+def _op_doc(docs: Docs, day: date, op_id: int) -> dict[str, Any]:
+    return docs.setdefault(
+        ("ops", day, int(op_id)),
+        {
+            "assigned": 0,
+            "resolved": 0,
+            "rt_sum": 0.0,
+            "rt_n": 0,
+            "frt_sum": 0.0,
+            "frt_n": 0,
+            "sla_met": 0,
+            "sla_total": 0,
+            "csat_sum": 0,
+            "csat_n": 0,
+        },
     )
-    for d, n, reopened in db.execute(stmt):
-        docs[("tickets_created", as_bucket_date(d), 0)] = {
-            "n": int(n),
-            "reopened": int(reopened),
-            "state": [],
-            "priority": [],
-            "category": [],
-            "client": [],
-        }
-    for name, column in (
-        ("state", Ticket.state),
-        ("priority", Ticket.priority),
-        ("category", Ticket.category),
-        ("client", Ticket.client_id),
-    ):
-        for d, k, n in _counts(db, created_day, column, created_in):
-            docs[("tickets_created", d, 0)][name].append([k, n])
 
-    # Tickets resolved / first answered each day.
-    rt = seconds_between(db, Ticket.created_at, Ticket.resolved_at)
-    resolved_day = bucket_expr(db, Ticket.resolved_at, "day", tz)
-    resolved_in = _in(Ticket.resolved_at, lo, hi)
+
+def _created_docs(db: Session, tz: ZoneInfo, spans: Spans, docs: Docs) -> None:
+    """Tickets created each day: counts by state, priority, category and client."""
+    day = bucket_expr(db, Ticket.created_at, "day", tz)
+    keys = (Ticket.state, Ticket.priority, Ticket.category, Ticket.client_id)
     stmt = (
-        select(
-            resolved_day,
-            func.count(Ticket.id),
-            func.count(case((Ticket.sla_status == SlaStatus.met, 1))),
-            func.count(case((Ticket.sla_status.is_not(None), 1))),
-            func.sum(Ticket.csat_score),
-            func.count(Ticket.csat_score),
+        select(day, *keys, func.count(Ticket.id), func.count(case((Ticket.reopen_count > 0, 1))))
+        .where(_in(Ticket.created_at, spans))
+        .group_by(day, *keys)
+    )
+    counters: dict[date, dict[str, dict[Any, int]]] = {}
+    for d, state, priority, category, client_id, n, reopened in db.execute(stmt):
+        local = as_bucket_date(d)
+        doc = docs.setdefault(("tickets_created", local, 0), {"n": 0, "reopened": 0})
+        doc["n"] += int(n)
+        doc["reopened"] += int(reopened)
+        by = counters.setdefault(
+            local, {k: {} for k in ("state", "priority", "category", "client")}
         )
-        .where(resolved_in)
-        .group_by(resolved_day)
+        for name, value in (
+            ("state", _plain(state)),
+            ("priority", _plain(priority)),
+            ("category", category),
+            ("client", client_id),
+        ):
+            by[name][value] = by[name].get(value, 0) + int(n)
+    for local, by in counters.items():
+        doc = docs[("tickets_created", local, 0)]
+        for name, counts in by.items():
+            doc[name] = [[k, n] for k, n in counts.items()]
+
+
+def _resolved_docs(db: Session, tz: ZoneInfo, spans: Spans, docs: Docs) -> None:
+    """Tickets resolved each day, one row each: counts, sorted times, and per assignee."""
+    day = bucket_expr(db, Ticket.resolved_at, "day", tz)
+    rt = seconds_between(db, Ticket.created_at, Ticket.resolved_at)
+    stmt = select(day, rt, Ticket.sla_status, Ticket.csat_score, Ticket.assignee_id).where(
+        _in(Ticket.resolved_at, spans)
     )
-    rt_values = _times(db, resolved_day, rt, resolved_in)
-    for d, n, met, with_sla, csat_sum, csat_n in db.execute(stmt):
-        day = as_bucket_date(d)
-        docs[("tickets_resolved", day, 0)] = {
-            "n": int(n),
-            "sla_met": int(met),
-            "sla_total": int(with_sla),
-            "csat_sum": int(csat_sum or 0),
-            "csat_n": int(csat_n),
-            "rt_sum": sum(rt_values.get(day, [])),
-            "rt": pack_times(rt_values.get(day, [])),
-        }
+    times: dict[date, list[float]] = defaultdict(list)
+    for d, value, sla, csat, op_id in db.execute(stmt):
+        local = as_bucket_date(d)
+        doc = docs.setdefault(
+            ("tickets_resolved", local, 0),
+            {"n": 0, "sla_met": 0, "sla_total": 0, "csat_sum": 0, "csat_n": 0},
+        )
+        ops = _op_doc(docs, local, op_id) if op_id is not None else None
+        met = int(sla == SlaStatus.met)
+        with_sla = int(sla is not None)
+        doc["n"] += 1
+        doc["sla_met"] += met
+        doc["sla_total"] += with_sla
+        if ops is not None:
+            ops["resolved"] += 1
+            ops["sla_met"] += met
+            ops["sla_total"] += with_sla
+        if csat is not None:
+            doc["csat_sum"] += int(csat)
+            doc["csat_n"] += 1
+            if ops is not None:
+                ops["csat_sum"] += int(csat)
+                ops["csat_n"] += 1
+        if value is not None:
+            times[local].append(float(value))
+            if ops is not None:
+                ops["rt_sum"] += float(value)
+                ops["rt_n"] += 1
+    for (dataset, local, _key), doc in docs.items():
+        if dataset == "tickets_resolved":
+            values = sorted(times.get(local, []))
+            doc["rt_sum"] = sum(values)
+            doc["rt"] = pack_times(values)
+
+
+def _responded_docs(db: Session, tz: ZoneInfo, spans: Spans, docs: Docs) -> None:
+    """Tickets first answered each day: sorted times, and per assignee."""
+    day = bucket_expr(db, Ticket.first_responded_at, "day", tz)
     frt = seconds_between(db, Ticket.created_at, Ticket.first_responded_at)
-    responded_day = bucket_expr(db, Ticket.first_responded_at, "day", tz)
-    responded_in = _in(Ticket.first_responded_at, lo, hi)
-    frt_values = _times(db, responded_day, frt, responded_in)
-    stmt = select(responded_day, func.count(Ticket.id)).where(responded_in).group_by(responded_day)
-    for d, n in db.execute(stmt):
-        day = as_bucket_date(d)
-        values = frt_values.get(day, [])
-        docs[("tickets_responded", day, 0)] = {
-            "n": int(n),
+    stmt = select(day, frt, Ticket.assignee_id).where(_in(Ticket.first_responded_at, spans))
+    counts: dict[date, int] = defaultdict(int)
+    times: dict[date, list[float]] = defaultdict(list)
+    for d, value, op_id in db.execute(stmt):
+        local = as_bucket_date(d)
+        counts[local] += 1
+        if value is None:
+            continue
+        times[local].append(float(value))
+        if op_id is not None:
+            ops = _op_doc(docs, local, op_id)
+            ops["frt_sum"] += float(value)
+            ops["frt_n"] += 1
+    for local, n in counts.items():
+        values = sorted(times.get(local, []))
+        docs[("tickets_responded", local, 0)] = {
+            "n": n,
             "frt_sum": sum(values),
             "frt": pack_times(values),
         }
 
-    # Per operator (the ticket's current assignee), each metric on the day of its instant.
-    def op_doc(day: date, op_id: int) -> dict[str, Any]:
-        return docs.setdefault(
-            ("ops", day, int(op_id)),
-            {
-                "assigned": 0,
-                "resolved": 0,
-                "rt_sum": 0.0,
-                "rt_n": 0,
-                "frt_sum": 0.0,
-                "frt_n": 0,
-                "sla_met": 0,
-                "sla_total": 0,
-                "csat_sum": 0,
-                "csat_n": 0,
-            },
-        )
 
-    # coalesce(assigned_at, created_at) in the span, as two indexable halves.
+def _tickets_docs(db: Session, tz: ZoneInfo, spans: Spans) -> Docs:
+    docs: Docs = {}
+    _created_docs(db, tz, spans, docs)
+    _resolved_docs(db, tz, spans, docs)
+    _responded_docs(db, tz, spans, docs)
+    # Assignments per operator (the ticket's current assignee) on the day of
+    # coalesce(assigned_at, created_at), as two indexable halves.
     has_op = Ticket.assignee_id.is_not(None)
     for instant, extra in (
         (Ticket.assigned_at, []),
@@ -270,62 +292,44 @@ def _tickets_docs(db: Session, tz: ZoneInfo, lo: datetime, hi: datetime) -> Docs
         assigned_day = bucket_expr(db, instant, "day", tz)
         stmt = (
             select(assigned_day, Ticket.assignee_id, func.count(Ticket.id))
-            .where(has_op, _in(instant, lo, hi), *extra)
+            .where(has_op, _in(instant, spans), *extra)
             .group_by(assigned_day, Ticket.assignee_id)
         )
         for d, op_id, n in db.execute(stmt):
-            op_doc(as_bucket_date(d), op_id)["assigned"] += int(n)
-    stmt = (
-        select(
-            resolved_day,
-            Ticket.assignee_id,
-            func.count(Ticket.id),
-            func.sum(rt),
-            func.count(rt),
-            func.count(case((Ticket.sla_status == SlaStatus.met, 1))),
-            func.count(case((Ticket.sla_status.is_not(None), 1))),
-            func.sum(Ticket.csat_score),
-            func.count(Ticket.csat_score),
-        )
-        .where(has_op, resolved_in)
-        .group_by(resolved_day, Ticket.assignee_id)
-    )
-    for d, op_id, n, rt_sum, rt_n, met, with_sla, csat_sum, csat_n in db.execute(stmt):
-        doc = op_doc(as_bucket_date(d), op_id)
-        doc.update(
-            resolved=int(n),
-            rt_sum=float(rt_sum or 0),
-            rt_n=int(rt_n),
-            sla_met=int(met),
-            sla_total=int(with_sla),
-            csat_sum=int(csat_sum or 0),
-            csat_n=int(csat_n),
-        )
-    stmt = (
-        select(responded_day, Ticket.assignee_id, func.sum(frt), func.count(frt))
-        .where(has_op, responded_in)
-        .group_by(responded_day, Ticket.assignee_id)
-    )
-    for d, op_id, frt_sum, frt_n in db.execute(stmt):
-        doc = op_doc(as_bucket_date(d), op_id)
-        doc.update(frt_sum=float(frt_sum or 0), frt_n=int(frt_n))
+            _op_doc(docs, as_bucket_date(d), op_id)["assigned"] += int(n)
     return docs
 
 
 _COMPUTE = {"calls": _calls_docs, "tickets": _tickets_docs}
 
 
+def _batches(days: Iterable[date]) -> Iterator[list[tuple[date, date]]]:
+    """Runs of days grouped so that one batch covers at most CHUNK_DAYS days: a refresh
+    after scattered writes (a ticket created, answered and resolved on three different days)
+    recomputes them all with one query per dataset."""
+    batch: list[tuple[date, date]] = []
+    size = 0
+    for first, after in _runs(days):
+        n = (after - first).days
+        if batch and size + n > CHUNK_DAYS:
+            yield batch
+            batch, size = [], 0
+        batch.append((first, after))
+        size += n
+    if batch:
+        yield batch
+
+
 def _recompute(db: Session, family: str, tz: ZoneInfo, days: Iterable[date]) -> int:
     """Replace the roll-ups of `days`; returns how many days were recomputed."""
     count = 0
-    for first, after in _runs(days):
-        lo, hi = _day_start(first, tz), _day_start(after, tz)
-        docs = _COMPUTE[family](db, tz, lo, hi)
+    for batch in _batches(days):
+        spans = [(_day_start(first, tz), _day_start(after, tz)) for first, after in batch]
+        docs = _COMPUTE[family](db, tz, spans)
         db.execute(
             delete(ReportRollup).where(
                 ReportRollup.dataset.in_(FAMILIES[family]),
-                ReportRollup.day >= first,
-                ReportRollup.day < after,
+                or_(*(and_(ReportRollup.day >= a, ReportRollup.day < b) for a, b in batch)),
             )
         )
         rows = [
@@ -334,7 +338,7 @@ def _recompute(db: Session, family: str, tz: ZoneInfo, days: Iterable[date]) -> 
         ]
         for i in range(0, len(rows), 1000):
             db.execute(insert(ReportRollup), rows[i : i + 1000])
-        count += (after - first).days
+        count += sum((after - first).days for first, after in batch)
     return count
 
 
@@ -361,13 +365,15 @@ def dbmod_aware(value: Any) -> datetime:
     return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
 
 
-def _refresh(db: Session, tz: ZoneInfo) -> dict[str, int]:
+def _refresh(
+    db: Session, tz: ZoneInfo, families: Iterable[str] = tuple(FAMILIES)
+) -> dict[str, int]:
     """Bring every family up to date inside `db`'s transaction; days recomputed per family."""
     prepare(db)
     if is_postgres(db):
         db.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
     done: dict[str, int] = {}
-    for family in FAMILIES:
+    for family in families:
         state = db.get(ReportRollupState, family)
         rows = db.execute(
             select(ReportDirty.id, ReportDirty.at).where(ReportDirty.family == family)
@@ -395,34 +401,36 @@ def _refresh(db: Session, tz: ZoneInfo) -> dict[str, int]:
     return done
 
 
-def refresh(tz: ZoneInfo) -> dict[str, int]:
+def refresh(tz: ZoneInfo, families: Iterable[str] = tuple(FAMILIES)) -> dict[str, int]:
     """Recompute what changed, in a transaction of its own (the beat task, commands)."""
     with dbmod.session_scope() as db:
-        return _refresh(db, tz)
+        return _refresh(db, tz, families)
 
 
-def _is_fresh(db: Session, tz: ZoneInfo) -> bool:
+def _is_fresh(db: Session, tz: ZoneInfo, families: tuple[str, ...]) -> bool:
     states = {s.family: s.timezone for s in db.execute(select(ReportRollupState)).scalars()}
-    if any(states.get(f) != tz.key for f in FAMILIES):
+    if any(states.get(f) != tz.key for f in families):
         return False
-    return db.execute(select(ReportDirty.id).limit(1)).first() is None
+    pending = select(ReportDirty.id).where(ReportDirty.family.in_(families)).limit(1)
+    return db.execute(pending).first() is None
 
 
-def ensure_fresh(db: Session, tz: ZoneInfo) -> bool:
+def ensure_fresh(db: Session, tz: ZoneInfo, families: Iterable[str] = tuple(FAMILIES)) -> bool:
     """Make the roll-ups current for a report about to be read through `db`; False = use the
     base tables instead (a read-only unit of work that finds them stale).
 
     On PostgreSQL the refresh commits in a short transaction of its own (the report's
     statements then see it); SQLite has one writer, which `db` already is.
     """
+    wanted = tuple(families)
     conn = db.connection()
     if conn.get_execution_options().get(dbmod.READ_ONLY):
-        return _is_fresh(db, tz)
+        return _is_fresh(db, tz, wanted)
     if is_postgres(db):
-        if not _is_fresh(db, tz):
-            refresh(tz)
+        if not _is_fresh(db, tz, wanted):
+            refresh(tz, wanted)
     else:
-        _refresh(db, tz)
+        _refresh(db, tz, wanted)
     return True
 
 

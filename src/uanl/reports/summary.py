@@ -89,14 +89,16 @@ def _label_meta(name: str, es: str, en: str, period: Period, params: dict[str, A
     return ReportMeta(title_es=es, title_en=en, params=shown, timezone=period.tz.key, name=name)
 
 
-def _rollup_days(db: Session, period: Period, *filters: Any) -> tuple[date, date] | None:
+def _rollup_days(
+    db: Session, period: Period, *filters: Any, families: tuple[str, ...] = ("calls", "tickets")
+) -> tuple[date, date] | None:
     """The period's local days when the report can be read from the daily roll-ups."""
     if any(f is not None and f != [] for f in filters):
         return None
     if period.tz.key != config.get_settings().tz.key:
         return None
     days = rollups.whole_days(period)
-    if days is None or not rollups.ensure_fresh(db, period.tz):
+    if days is None or not rollups.ensure_fresh(db, period.tz, families):
         return None
     return days
 
@@ -181,7 +183,7 @@ def calls_report(
     if outcome is not None:
         conds.append(Call.outcome == outcome)
 
-    days = _rollup_days(db, period, operator_id, client_id, direction, outcome)
+    days = _rollup_days(db, period, operator_id, client_id, direction, outcome, families=("calls",))
     if days is not None and group_by in TIME_UNITS:
         return _calls_from_rollups(db, period, days, group_by)
     summary = _call_metrics(db.execute(select(*_call_aggs(db)).where(*conds)).one())
@@ -347,7 +349,9 @@ def tickets_report(
         "assignee_id": assignee_id,
     }
     meta = _label_meta("tickets", "Reporte de tickets", "Tickets report", period, params)
-    days = _rollup_days(db, period, priority, category, client_id, assignee_id)
+    days = _rollup_days(
+        db, period, priority, category, client_id, assignee_id, families=("tickets",)
+    )
     if days is not None:
         rows, summary = _tickets_from_rollups(db, period, days, group_by)
         return ReportResult(list(_TICKET_COLUMNS), rows, summary, meta)
