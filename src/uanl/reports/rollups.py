@@ -448,16 +448,6 @@ def load(db: Session, datasets: Iterable[str], first: date, after: date) -> Docs
     return {(ds, day, key): json.loads(data) for ds, day, key, data in db.execute(stmt)}
 
 
-def percentile_of_sorted(values: list[float], q: float = 0.9) -> float | None:
-    """percentile_cont(q) of an already sorted list."""
-    if not values:
-        return None
-    pos = q * (len(values) - 1)
-    lo = int(pos)
-    hi = min(lo + 1, len(values) - 1)
-    return float(values[lo] + (values[hi] - values[lo]) * (pos - lo))
-
-
 class Histogram:
     """Counts of whole-second values, merged from daily documents ("v" values, "c" counts)."""
 
@@ -497,15 +487,25 @@ def pack_times(values: list[float]) -> str:
     return base64.b64encode(array("d", values).tobytes()).decode("ascii")
 
 
-def unpack_times(packed: str) -> array[float]:
-    return array("d", base64.b64decode(packed))
+def percentile_of_packed(packed: Iterable[str], q: float = 0.9) -> tuple[int, float | None]:
+    """(how many values, percentile_cont(q)) of the union of packed sorted runs.
 
+    NumPy selects the two order statistics the interpolation needs (`partition`) instead of
+    sorting ~300k values; the arithmetic is the same IEEE double arithmetic as PostgreSQL's.
+    """
+    import numpy as np
 
-def merge_sorted(runs: Iterable[array[float]]) -> list[float]:
-    merged: array[float] = array("d")
-    for run in runs:
-        merged.extend(run)
-    return sorted(merged)  # Timsort merges the already sorted runs in near-linear time
+    runs = [np.frombuffer(base64.b64decode(p), dtype=np.float64) for p in packed]
+    values = np.concatenate(runs) if runs else np.empty(0)
+    n = int(values.size)
+    if n == 0:
+        return 0, None
+    pos = q * (n - 1)
+    lo = int(pos)
+    hi = min(lo + 1, n - 1)
+    part = np.partition(values, [lo, hi] if hi != lo else lo)
+    low, high = float(part[lo]), float(part[hi])
+    return n, low + (high - low) * (pos - lo)
 
 
 def local_noon(day: date, tz: ZoneInfo) -> datetime:

@@ -7,7 +7,6 @@ Times are wall-clock seconds between instants (business hours are a future impro
 
 from __future__ import annotations
 
-from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -479,8 +478,8 @@ def _tickets_from_rollups(
     resolved: Counter[date] = Counter()
     totals: Counter[str] = Counter()
     breakdown: dict[str, Counter[Any]] = defaultdict(Counter)
-    rt_lists: list[array[float]] = []
-    frt_lists: list[array[float]] = []
+    rt_lists: list[str] = []
+    frt_lists: list[str] = []
     rt_sum = frt_sum = 0.0
     for (dataset, day, _key), doc in docs.items():
         bucket = _bucket_of(day, group_by, period)
@@ -495,26 +494,26 @@ def _tickets_from_rollups(
             resolved[bucket] += doc["n"]
             for name in ("n", "sla_met", "sla_total", "csat_sum", "csat_n"):
                 totals[f"resolved_{name}"] += doc[name]
-            rt_lists.append(rollups.unpack_times(doc["rt"]))
+            rt_lists.append(doc["rt"])
             rt_sum += doc["rt_sum"]
         else:
             totals["responded"] += doc["n"]
-            frt_lists.append(rollups.unpack_times(doc["frt"]))
+            frt_lists.append(doc["frt"])
             frt_sum += doc["frt_sum"]
     rows = []
     for b in iter_buckets(period, group_by):
         c, r = created.get(b, 0), resolved.get(b, 0)
         rows.append({"bucket": b, "created": c, "resolved": r, "net": c - r})
-    rt = rollups.merge_sorted(rt_lists)
-    frt = rollups.merge_sorted(frt_lists)
+    n_rt, p90_rt = rollups.percentile_of_packed(rt_lists)
+    n_frt, p90_frt = rollups.percentile_of_packed(frt_lists)
     backlog = db.execute(select(func.count(Ticket.id)).where(_open_at(period.end))).scalar_one()
     csat_n = totals["resolved_csat_n"]
     summary = _ticket_summary(
         (totals["created"], totals["reopened"]),
         (
             totals["resolved_n"],
-            rt_sum / len(rt) if rt else None,
-            rollups.percentile_of_sorted(rt),
+            rt_sum / n_rt if n_rt else None,
+            p90_rt,
             totals["resolved_sla_met"],
             totals["resolved_sla_total"],
             totals["resolved_csat_sum"] / csat_n if csat_n else None,
@@ -522,8 +521,8 @@ def _tickets_from_rollups(
         ),
         (
             totals["responded"],
-            frt_sum / len(frt) if frt else None,
-            rollups.percentile_of_sorted(frt),
+            frt_sum / n_frt if n_frt else None,
+            p90_frt,
         ),
         backlog,
         _breakdowns(
