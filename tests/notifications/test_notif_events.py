@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.conftest import Staff
@@ -22,7 +23,7 @@ from uanl.models import (
     TicketState,
     utcnow,
 )
-from uanl.notifications.events import emit
+from uanl.notifications.events import emit, emit_for_tickets
 from uanl.notifications.service import make_dedupe_key
 from uanl.tickets import service as tickets
 from uanl.tickets.schemas import TicketUpdate
@@ -200,3 +201,87 @@ def test_unknown_event_is_a_programming_error(db: Session, notif_settings: Setti
     with pytest.raises(ValueError, match="needs ticket"):
         emit(db, "ticket.created")
     assert rows(db) == [] and NotificationChannel.email
+
+
+def _columns(ns: list[Notification]) -> list[tuple[object, ...]]:
+    """Everything a row holds but its id and instants, contact data decrypted."""
+    return sorted(
+        (
+            n.dedupe_key,
+            n.channel.value,
+            n.event,
+            n.recipient,
+            n.recipient_bidx,
+            n.recipient_operator_id,
+            n.recipient_client_id,
+            n.language.value,
+            n.template,
+            n.subject,
+            n.body,
+            sorted(n.context.items()),
+            n.status.value,
+            n.attempts,
+            n.last_error,
+            n.ticket_id,
+        )
+        for n in ns
+    )
+
+
+def test_bulk_escalation_rows_are_the_rows_emit_writes(
+    db: Session, notif_settings: Settings, staff: Staff
+) -> None:
+    """`emit_for_tickets` (the escalation sweep's path) writes exactly what `emit` writes for
+    each ticket, queues one batch task instead of one per row, and a replay by either path
+    creates nothing."""
+    english = Operator(
+        name="Susan Supervisor",
+        email="susan@example.mx",
+        role=staff.supervisor.role,
+        language=Language.en,
+        password_hash="x",
+        skills=[],
+    )
+    db.add(english)
+    db.commit()
+    customer = make_client(db, language=Language.en)
+    items = [
+        (make_ticket(db, staff.admin.id, customer, priority="urgent"), {"level": 1, "reason": "r"}),
+        (make_ticket(db, staff.admin.id, None, priority="high"), {"level": 2, "reason": "s"}),
+        (
+            make_ticket(db, staff.admin.id, customer, assignee_id=staff.operator.id),
+            {"level": 1, "reason": None},
+        ),
+    ]
+    one_by_one = [
+        n for t, extra in items for n in emit(db, "ticket.escalated", ticket=t, extra=extra)
+    ]
+    # Two supervisors' e-mails, Slack and Teams per ticket, and the third one's assignee.
+    assert len(one_by_one) == 3 * 4 + 1
+    expected = _columns(one_by_one)
+    tasks_one_by_one = list(db.info.get("uanl_pending_tasks", []))
+    assert [name for name, *_ in tasks_one_by_one] == ["uanl.notifications.deliver"] * 13
+    db.rollback()
+
+    ids = emit_for_tickets(db, "ticket.escalated", items)
+    assert len(ids) == 13
+    assert db.info["uanl_pending_tasks"] == [
+        ("uanl.notifications.deliver_batch", (sorted(ids),), {}, {"ignore_result": True})
+    ]
+    db.flush()
+    bulk = list(db.scalars(select(Notification).where(Notification.id.in_(ids))))
+    assert _columns(bulk) == expected
+    db.commit()
+
+    assert emit_for_tickets(db, "ticket.escalated", items) == []
+    assert [
+        n for t, extra in items for n in emit(db, "ticket.escalated", ticket=t, extra=extra)
+    ] == []
+    assert "uanl_pending_tasks" not in db.info
+    db.commit()
+    assert len(rows(db, event="ticket.escalated")) == 13
+
+
+def test_bulk_emit_refuses_events_it_cannot_plan(db: Session, notif_settings: Settings) -> None:
+    with pytest.raises(ValueError, match="comment_added"):
+        emit_for_tickets(db, "ticket.comment_added", [])

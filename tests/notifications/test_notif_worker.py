@@ -10,12 +10,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from tests.conftest import Staff
-from tests.notifications.fakes import SmtpServer, celery_broker
-from tests.notifications.helpers import make_client, rows
+from tests.notifications.fakes import HttpRecorder, SmtpServer, celery_broker
+from tests.notifications.helpers import make_client, make_ticket, rows
 from tests.workers import running_worker, wait_for
 from uanl.core.config import Settings
 from uanl.core.tasks import send_now
 from uanl.models import NotificationStatus
+from uanl.notifications.events import emit_for_tickets
 
 REDIS_URL = "redis://127.0.0.1:6379/14"
 UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"
@@ -95,3 +96,38 @@ def test_ticket_created_while_redis_is_down_is_notified_once_it_is_back(
         wait_for(lambda: worker.log().count("succeeded") >= 6, timeout=10)
     assert sorted(m["To"] for m in smtp.messages) == ["ana@cliente.mx", "oper@example.mx"]
     assert all(n.attempts == 1 for n in rows(db))
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_worker_fans_a_batch_out_and_sends_each_row_once(
+    db: Session,
+    notif_settings: Settings,
+    smtp: SmtpServer,
+    hooks: dict[str, HttpRecorder],
+    staff: Staff,
+) -> None:
+    """The escalation sweep's notifications: one `deliver_batch` message for many rows."""
+    tickets = [make_ticket(db, staff.admin.id, None, title=f"Caída {i}") for i in range(3)]
+    with (
+        celery_broker(notif_settings),
+        running_worker(
+            notif_settings,
+            **smtp.env(),
+            SLACK_WEBHOOK_URL=str(notif_settings.slack_webhook_url),
+            TEAMS_WEBHOOK_URL=str(notif_settings.teams_webhook_url),
+        ) as worker,
+    ):
+        items = [(t, {"level": 1, "reason": "resolution_breached"}) for t in tickets]
+        ids = emit_for_tickets(db, "ticket.escalated", items)
+        db.commit()  # the batch task is sent now, after the rows are committed
+        assert len(ids) == 9  # supervisor e-mail, Slack, Teams per ticket
+        wait_for(lambda: _statuses(db)[-9:] == ["sent"] * 9, timeout=30)
+        # A replayed batch message finds every row already sent.
+        send_now("uanl.notifications.deliver_batch", sorted(ids), _options=NO_RESULT)
+        wait_for(lambda: worker.log().count("deliver_batch") >= 2, timeout=10)
+        wait_for(lambda: worker.log().count("succeeded") >= 1 + 9 + 1 + 9, timeout=20)
+    assert sorted(m["Subject"] for m in smtp.messages) == sorted(
+        f"[Escalamiento nivel 1] Ticket #{t.id}: {t.title}" for t in tickets
+    )
+    assert all(n.attempts == 1 for n in rows(db, event="ticket.escalated"))
+    assert len(hooks["slack"].requests) == len(hooks["teams"].requests) == 3

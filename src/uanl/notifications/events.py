@@ -8,9 +8,10 @@ sends anything itself, so it is safe inside any request or task transaction.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,9 +29,16 @@ from uanl.models import (
     ScheduledVisit,
     Ticket,
     TicketComment,
+    utcnow,
 )
 from uanl.notifications.channels import to_e164
-from uanl.notifications.service import create_notification, make_dedupe_key
+from uanl.notifications.service import (
+    NotificationFields,
+    create_notification,
+    create_notifications,
+    make_dedupe_key,
+    notification_values,
+)
 
 EVENTS = (
     "ticket.created",
@@ -46,6 +54,8 @@ EVENTS = (
     "visit.reminder_1h",
     "report.ready",
 )
+
+_M = TypeVar("_M", Client, Operator)
 
 SLACK_RECIPIENT = "slack-webhook"
 TEAMS_RECIPIENT = "teams-webhook"
@@ -91,11 +101,12 @@ def emit(
         raise ValueError(f"unknown notification event {event!r}; known: {', '.join(EVENTS)}")
     settings = config.get_settings()
     extra = extra or {}
+    people = People(db, settings)
     plan: Plan | None
     if event.startswith("ticket."):
         if ticket is None:
             raise ValueError(f"{event} needs ticket=")
-        plan = _ticket_plan(db, event, ticket, comment, actor, extra, settings)
+        plan = _ticket_plan(people, event, ticket, comment, actor, extra, settings)
     elif event.startswith("visit."):
         if visit is None:
             raise ValueError(f"{event} needs visit=")
@@ -106,7 +117,41 @@ def emit(
         plan = _report_plan(db, report, settings)
     if plan is None:
         return []
-    rows: list[Notification] = []
+    rows = (create_notification(db, **fields) for fields in _fields(event, plan, ticket, settings))
+    return [row for row in rows if row is not None]
+
+
+def emit_for_tickets(
+    db: Session, event: str, items: Sequence[tuple[Ticket, dict[str, Any]]]
+) -> list[int]:
+    """`emit(db, event, ticket=t, extra=x)` for many tickets at once, with the same rows.
+
+    For sweeps: clients, assignees and supervisors are read once for the batch, and the
+    rows go in with one INSERT per page (`create_notifications`) and one delivery task per
+    page, instead of a few queries, an INSERT and a task per row. Returns the new row ids.
+    """
+    if not event.startswith("ticket.") or event == "ticket.comment_added":
+        raise ValueError(f"emit_for_tickets does not handle {event!r}")
+    settings = config.get_settings()
+    people = People(db, settings)
+    people.preload(
+        client_ids={t.client_id for t, _ in items if t.client_id},
+        operator_ids={t.assignee_id for t, _ in items if t.assignee_id},
+    )
+    now = utcnow()
+    values: list[dict[str, Any]] = []
+    for ticket, extra in items:
+        plan = _ticket_plan(people, event, ticket, None, None, extra, settings)
+        for fields in _fields(event, plan, ticket, settings) if plan is not None else ():
+            fields["now"] = now
+            values.append(notification_values(**fields))
+    return create_notifications(db, values)
+
+
+def _fields(
+    event: str, plan: Plan, ticket: Ticket | None, settings: Settings
+) -> Iterator[NotificationFields]:
+    """The rows of one plan: one per distinct channel and address, each with its dedupe key."""
     seen: set[tuple[NotificationChannel, str]] = set()
     for r in plan.recipients:
         if (r.channel, r.address.lower()) in seen:
@@ -115,8 +160,7 @@ def emit(
         context = {**plan.context, "recipient_name": r.name}
         if event == "ticket.resolved" and r.kind == "client" and ticket is not None:
             context["csat_url"] = _csat_url(ticket, settings)
-        row = create_notification(
-            db,
+        yield NotificationFields(
             channel=r.channel,
             event=event,
             recipient=r.address,
@@ -137,9 +181,48 @@ def emit(
             visit_id=plan.visit_id,
             report_id=plan.report_id,
         )
-        if row is not None:
-            rows.append(row)
-    return rows
+
+
+class People:
+    """Clients, operators and the supervisors' recipients that plans need, each read once.
+
+    `emit` reads them one by one (`Session.get`); `emit_for_tickets` preloads a batch's
+    with one query each. The objects are held here, so the session's weak identity map
+    cannot drop them between two tickets of the batch."""
+
+    def __init__(self, db: Session, settings: Settings) -> None:
+        self.db = db
+        self.settings = settings
+        self._clients: dict[int, Client | None] = {}
+        self._operators: dict[int, Operator | None] = {}
+        self._supervisors: list[Recipient] | None = None
+
+    def preload(self, *, client_ids: set[int], operator_ids: set[int]) -> None:
+        ids = sorted(client_ids - self._clients.keys())
+        for client in self.db.scalars(select(Client).where(Client.id.in_(ids))) if ids else ():
+            self._clients[client.id] = client
+        ids = sorted(operator_ids - self._operators.keys())
+        found = self.db.scalars(select(Operator).where(Operator.id.in_(ids))) if ids else ()
+        for operator in found:
+            self._operators[operator.id] = operator
+
+    def client(self, client_id: int | None) -> Client | None:
+        return self._get(Client, self._clients, client_id)
+
+    def operator(self, operator_id: int | None) -> Operator | None:
+        return self._get(Operator, self._operators, operator_id)
+
+    def _get(self, model: type[_M], seen: dict[int, _M | None], row_id: int | None) -> _M | None:
+        if not row_id:
+            return None
+        if row_id not in seen:
+            seen[row_id] = self.db.get(model, row_id)
+        return seen[row_id]
+
+    def supervisors(self) -> list[Recipient]:
+        if self._supervisors is None:
+            self._supervisors = _supervisors(self.db, self.settings)
+        return self._supervisors
 
 
 # --------------------------------------------------------------------------- recipients
@@ -221,9 +304,9 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _ticket_context(db: Session, ticket: Ticket, settings: Settings) -> dict[str, Any]:
-    client = db.get(Client, ticket.client_id) if ticket.client_id else None
-    assignee = db.get(Operator, ticket.assignee_id) if ticket.assignee_id else None
+def _ticket_context(people: People, ticket: Ticket, settings: Settings) -> dict[str, Any]:
+    client = people.client(ticket.client_id)
+    assignee = people.operator(ticket.assignee_id)
     return {
         "ticket_id": ticket.id,
         "ticket_title": ticket.title,
@@ -237,7 +320,7 @@ def _ticket_context(db: Session, ticket: Ticket, settings: Settings) -> dict[str
 
 
 def _ticket_plan(
-    db: Session,
+    people: People,
     event: str,
     ticket: Ticket,
     comment: TicketComment | None,
@@ -245,8 +328,8 @@ def _ticket_plan(
     extra: dict[str, Any],
     settings: Settings,
 ) -> Plan | None:
-    context = _ticket_context(db, ticket, settings)
-    client = db.get(Client, ticket.client_id) if ticket.client_id else None
+    context = _ticket_context(people, ticket, settings)
+    client = people.client(ticket.client_id)
     to_client = _client_recipient(client, ticket.requester_email)
     template = event.replace(".", "_")
     discriminator: str | None = None
@@ -254,7 +337,7 @@ def _ticket_plan(
     if event == "ticket.created":
         recipients = to_client
     elif event == "ticket.assigned":
-        assignee = db.get(Operator, ticket.assignee_id) if ticket.assignee_id else None
+        assignee = people.operator(ticket.assignee_id)
         recipients = _not_actor(_operator_recipient(assignee), actor)
         stamp = ticket.assigned_at
         discriminator = f"t{int(stamp.timestamp())}" if stamp else f"v{ticket.version}"
@@ -269,8 +352,8 @@ def _ticket_plan(
         context["reason"] = extra.get("reason")
         # The assignee (after any reassignment by the sweep: the one who must act now) and
         # every supervisor; the dedupe below keeps a supervisor-assignee to one message.
-        assignee = db.get(Operator, ticket.assignee_id) if ticket.assignee_id else None
-        recipients = _operator_recipient(assignee) + _supervisors(db, settings)
+        assignee = people.operator(ticket.assignee_id)
+        recipients = _operator_recipient(assignee) + people.supervisors()
         discriminator = f"l{level}"
     else:  # ticket.comment_added
         if comment is None or comment.is_internal:
@@ -278,7 +361,7 @@ def _ticket_plan(
         context["comment_body"] = comment.body[:4000]
         context["comment_author"] = comment.author_name or comment.author_email or "—"
         if comment.author_id is None:  # the client wrote: tell the assignee
-            assignee = db.get(Operator, ticket.assignee_id) if ticket.assignee_id else None
+            assignee = people.operator(ticket.assignee_id)
             recipients = _operator_recipient(assignee)
         else:  # staff replied publicly: tell the client
             recipients = to_client

@@ -132,31 +132,47 @@ def template_exists(name: str) -> bool:
     return (TEMPLATES / f"{name}.es.jinja").exists()
 
 
-def render(name: str, language: str | None, context: dict[str, Any], *, timezone: str) -> Rendered:
-    """Render subject, text and HTML of template `name` in `language` (Spanish fallback)."""
+def render(
+    name: str,
+    language: str | None,
+    context: dict[str, Any],
+    *,
+    timezone: str,
+    html: bool = True,
+) -> Rendered:
+    """Render subject, text and HTML of template `name` in `language` (Spanish fallback).
+
+    ``html=False`` skips the HTML (``Rendered.html`` is empty): rows store only subject and
+    text, and the HTML is rendered when the e-mail is built for delivery."""
     lang = _lang(language)
     values = {**context, "lang": lang}
     text_env, html_env = _environment(False, timezone), _environment(True, timezone)
     try:
         text_tpl = text_env.get_template(f"{name}.{lang}.jinja")
-        html_tpl = html_env.get_template(f"{name}.{lang}.jinja")
+        html_tpl = html_env.get_template(f"{name}.{lang}.jinja") if html else None
     except TemplateNotFound:
         if lang == "es":
             raise
-        return render(name, "es", context, timezone=timezone)
+        return render(name, "es", context, timezone=timezone, html=html)
     subject = _block(text_env, text_tpl, "subject", values)
     text = _block(text_env, text_tpl, "text", values)
+    if html_tpl is None:
+        return Rendered(subject=_one_line(subject), text=text, html="")
     inner = _block(html_env, html_tpl, "html", values)
     link = context.get("report_url") or context.get("ticket_url")
     kind = "report" if context.get("report_url") else "ticket"
-    html = html_env.get_template("_layout.html.jinja").render(
+    page = html_env.get_template("_layout.html.jinja").render(
         lang=lang,
         subject=subject,
         content=Markup(inner),
         link=link,
         link_label=LINK_LABELS[lang][kind],
     )
-    return Rendered(subject=re.sub(r"\s+", " ", subject).strip()[:300], text=text, html=html)
+    return Rendered(subject=_one_line(subject), text=text, html=page)
+
+
+def _one_line(subject: str) -> str:
+    return re.sub(r"\s+", " ", subject).strip()[:300]
 
 
 def _block(env: Environment, template: Any, block: str, values: dict[str, Any]) -> str:

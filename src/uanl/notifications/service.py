@@ -28,10 +28,12 @@ from __future__ import annotations
 import html as html_lib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack, cast
 
 from loguru import logger
-from sqlalchemy import Select, and_, or_, select, update
+from sqlalchemy import Select, Table, and_, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -59,6 +61,9 @@ from uanl.notifications.channels import (
 from uanl.notifications.render import render, template_exists
 
 DELIVER_TASK = "uanl.notifications.deliver"
+DELIVER_BATCH_TASK = "uanl.notifications.deliver_batch"
+#: Rows per INSERT statement and ids per `deliver_batch` task in `create_notifications`.
+BATCH_SIZE = 500
 # Without it, send_task subscribes to the Redis result channel of every task, which blocks
 # for ~20 s per message when Redis is down (Celery retries that connection on its own).
 TASK_OPTIONS: dict[str, Any] = {"ignore_result": True}
@@ -94,8 +99,7 @@ def make_dedupe_key(*parts: object) -> str:
 # --------------------------------------------------------------------------- creation
 
 
-def create_notification(
-    db: Session,
+def notification_values(
     *,
     channel: NotificationChannel,
     event: str,
@@ -109,10 +113,13 @@ def create_notification(
     ticket_id: int | None = None,
     visit_id: int | None = None,
     report_id: int | None = None,
-) -> Notification | None:
-    """Insert one row (nothing if `dedupe_key` exists) and queue its delivery after commit."""
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """The column values of one new row, subject and text rendered (or the row `failed`
+    with the template error). Contact data stays plaintext here: the column types seal it
+    when the INSERT binds it."""
     settings = config.get_settings()
-    now = utcnow()
+    now = now or utcnow()
     language = Language(language)
     values: dict[str, Any] = {
         "channel": channel,
@@ -132,14 +139,42 @@ def create_notification(
         "report_id": report_id,
         "created_at": now,
         "updated_at": now,
+        "subject": None,
+        "body": None,
+        "last_error": None,
     }
     try:
-        rendered = render(template, language.value, context, timezone=settings.timezone)
+        # The HTML is rendered again when the e-mail is built (`build_message`): not here.
+        rendered = render(template, language.value, context, timezone=settings.timezone, html=False)
         values["subject"], values["body"] = rendered.subject, rendered.text
     except Exception as exc:  # noqa: BLE001 - a template bug must not undo the ticket change
         logger.opt(exception=exc).error("notification template {} failed", template)
         values["status"] = NotificationStatus.failed
         values["last_error"] = f"template error: {type(exc).__name__}: {exc}"
+    return values
+
+
+class NotificationFields(TypedDict, total=False):
+    """The keyword arguments of `notification_values` (typed for `create_notification`)."""
+
+    channel: Required[NotificationChannel]
+    event: Required[str]
+    recipient: Required[str]
+    template: Required[str]
+    context: Required[dict[str, Any]]
+    language: Language
+    dedupe_key: str | None
+    recipient_operator_id: int | None
+    recipient_client_id: int | None
+    ticket_id: int | None
+    visit_id: int | None
+    report_id: int | None
+    now: datetime | None
+
+
+def create_notification(db: Session, **fields: Unpack[NotificationFields]) -> Notification | None:
+    """Insert one row (nothing if its dedupe key exists) and queue its delivery after commit."""
+    values = notification_values(**fields)
     new_id = insert_ignoring_duplicate(db, values)
     if new_id is None:
         return None
@@ -148,18 +183,46 @@ def create_notification(
     return db.get(Notification, new_id)
 
 
+def create_notifications(db: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Many rows of `notification_values` at once: one INSERT … ON CONFLICT (dedupe_key) DO
+    NOTHING per page of rows (executemany, RETURNING the new ids), and one task per
+    `BATCH_SIZE` new pending rows after commit (`deliver_batch` fans it out into one delivery
+    task per row). Returns the ids of the rows that are new, in no particular order."""
+    if not rows:
+        return []
+    dialect = db.get_bind().dialect.name
+    if dialect not in ("postgresql", "sqlite"):  # pragma: no cover - one by one
+        return [i for v in rows if (i := insert_ignoring_duplicate(db, v)) is not None]
+    table = cast(Table, Notification.__table__)
+    insert_fn = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = (
+        insert_fn(table)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(table.c.id, table.c.status)
+    )
+    new: list[int] = []
+    pending: list[int] = []
+    with db.no_autoflush:
+        for start in range(0, len(rows), BATCH_SIZE):
+            for row_id, status in db.execute(stmt, rows[start : start + BATCH_SIZE]):
+                new.append(int(row_id))
+                if status == NotificationStatus.pending:
+                    pending.append(int(row_id))
+    pending.sort()
+    for start in range(0, len(pending), BATCH_SIZE):
+        chunk = pending[start : start + BATCH_SIZE]
+        enqueue_after_commit(db, DELIVER_BATCH_TASK, chunk, _options=TASK_OPTIONS)
+    return new
+
+
 def insert_ignoring_duplicate(db: Session, values: dict[str, Any]) -> int | None:
     """INSERT ... ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, on PostgreSQL and SQLite."""
     dialect = db.get_bind().dialect.name
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
         pg_stmt = pg_insert(Notification).values(**values)
         pg_stmt = pg_stmt.on_conflict_do_nothing(index_elements=["dedupe_key"])
         return db.execute(pg_stmt.returning(Notification.id)).scalar_one_or_none()
     if dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
         lite_stmt = sqlite_insert(Notification).values(**values)
         lite_stmt = lite_stmt.on_conflict_do_nothing(index_elements=["dedupe_key"])
         return db.execute(lite_stmt.returning(Notification.id)).scalar_one_or_none()

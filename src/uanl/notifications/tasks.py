@@ -35,6 +35,25 @@ def deliver_task(notification_id: int) -> str:
     return outcome.status
 
 
+@shared_task(
+    name=service.DELIVER_BATCH_TASK,
+    acks_late=True,
+    ignore_result=True,
+    time_limit=120,
+    soft_time_limit=100,
+)
+def deliver_batch_task(notification_ids: list[int]) -> int:
+    """One delivery task per row of a batch (`service.create_notifications`).
+
+    The producer (an escalation sweep) sends one message for hundreds of rows; the fan-out
+    happens here, so each row still gets its own task, time limit and retries. A redelivered
+    batch only queues tasks whose claim then finds the row taken."""
+    queued = 0
+    for notification_id in notification_ids:
+        queued += send_now(service.DELIVER_TASK, notification_id, _options=service.TASK_OPTIONS)
+    return queued
+
+
 @shared_task(name="uanl.notifications.sweep", acks_late=True, time_limit=120, soft_time_limit=100)
 def notification_sweep_task(grace_s: float = 15.0) -> int:
     with session_scope() as db:

@@ -11,7 +11,8 @@ The selection and the level/instant update are one statement over all open ticke
 (PostgreSQL: ``UPDATE … FROM (SELECT … FOR UPDATE SKIP LOCKED) RETURNING``, so two
 concurrent sweeps never pick the same ticket; SQLite, which serializes writers: a select and
 an update that re-checks the condition). Python then handles only the escalated tickets:
-priority raise and SLA recompute, reassignment, history and notification.
+priority raise and SLA recompute, reassignment, history, and the notifications of each batch
+in bulk (`emit_for_tickets`: the same rows `emit` writes, one INSERT and one task per page).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from uanl.models import (
     TicketState,
 )
 from uanl.models.base import UTCDateTime
-from uanl.notifications.events import emit
+from uanl.notifications.events import emit_for_tickets
 from uanl.sla import service as sla
 from uanl.sla.policies import client_tiers, load_config
 
@@ -325,8 +326,8 @@ def escalation_sweep(db: Session, now: datetime, *, limit: int | None = MAX_PER_
             )
         _write_back(db, tickets)
         db.flush()
+        escalated = [(t, {"reason": by_id[t.id][0], "level": by_id[t.id][1]}) for t in tickets]
+        emit_for_tickets(db, "ticket.escalated", escalated)
         for ticket in tickets:
-            reason, level = by_id[ticket.id]
-            emit(db, "ticket.escalated", ticket=ticket, extra={"reason": reason, "level": level})
             dash.publish_after_commit(db, dash.TICKET_ESCALATED, dash.ticket_data(ticket))
     return len(marked)
