@@ -5,8 +5,10 @@ Not a test: it (re)creates a PostgreSQL database, migrates it, loads N open tick
 times, each in its own committed transaction:
 
 * a baseline ``SELECT count(*)`` over the same open rows (what one pass over them costs),
-* ``escalation_sweep`` twice: the first run escalates the ~8 % (history rows, priority
-  raise and SLA recompute, reassignment, notifications), the second must escalate nothing,
+* ``escalation_sweep`` over the backlog: a capped first run (``MAX_PER_SWEEP``, worst first),
+  then the rest of the ~8 % in one uncapped run (history rows, priority raise and SLA
+  recompute, reassignment, notifications), then again at the same instant (must escalate
+  nothing) and one minute later,
 * ``refresh_statuses`` twice (the second run writes nothing).
 
 Usage:
@@ -197,9 +199,9 @@ def main() -> None:
             or 0
         )
 
-    # Time spent in notifications.emit (another module) separately from the sweep's own work.
+    # Time spent creating notifications (another module) apart from the sweep's own work.
     emit_s = [0.0]
-    real_emit = escalation.emit
+    real_emit = escalation.emit_for_tickets
 
     def timed_emit(*a: Any, **kw: Any) -> Any:
         t = time.perf_counter()
@@ -208,7 +210,7 @@ def main() -> None:
         finally:
             emit_s[0] += time.perf_counter() - t
 
-    escalation.emit = timed_emit  # type: ignore[assignment]
+    escalation.emit_for_tickets = timed_emit  # type: ignore[assignment]
 
     base = [timed(factory, count)[0] for _ in range(5)]
     baseline = statistics.median(base)
@@ -225,10 +227,10 @@ def main() -> None:
     rows = [
         ("baseline SELECT count(*) (median of 5)", baseline, None),
         (f"escalation_sweep, backlog, first {escalation.MAX_PER_SWEEP}", capped[0], capped[1]),
-        ("  of which notifications.emit", capped_emit, None),
+        ("  of which notifications (emit_for_tickets)", capped_emit, None),
         ("  without emit", capped[0] - capped_emit, None),
         ("escalation_sweep, rest of the backlog (no limit)", first[0], first[1]),
-        ("  of which notifications.emit", first_emit, None),
+        ("  of which notifications (emit_for_tickets)", first_emit, None),
         ("  without emit", first[0] - first_emit, None),
         ("escalation_sweep, same instant again (median of 3)", again, sum(s[1] for s in second)),
         ("escalation_sweep, one minute later", later[0], later[1]),
@@ -240,8 +242,11 @@ def main() -> None:
         ratio = secs / baseline if baseline else float("nan")
         print(f"{name:<52} {secs:8.3f} {ratio:8.1f} {'' if n is None else n:>7}")
     steady = max(again, later[0])
-    verdict = "OK" if steady <= TARGET_S else "OVER TARGET"
-    print(f"\nsteady-state sweep {steady:.3f} s (target <= {TARGET_S:.1f} s): {verdict}")
+    verdict = "OK" if max(steady, capped[0]) <= TARGET_S else "OVER TARGET"
+    print(
+        f"\nfirst run over the backlog {capped[0]:.3f} s, steady-state sweep {steady:.3f} s "
+        f"(target <= {TARGET_S:.1f} s each): {verdict}"
+    )
     assert sum(s[1] for s in second) == 0, "the second sweep escalated something twice"
     engine.dispose()
 
