@@ -11,6 +11,7 @@ Three figures for the same N messages in the same run:
         --redis-url redis://127.0.0.1:6379/13
 
 Without --redis-url the worker uses the embedded filesystem transport (as `make run` does).
+--idle-seconds 30 first measures the idle worker's CPU (user + system, /proc) over 30 s.
 """
 
 from __future__ import annotations
@@ -49,6 +50,16 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def worker_cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its children, from /proc (Linux)."""
+    ticks = 0
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    for p in [pid, *map(int, children)]:
+        fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("-n", type=int, default=2000, help="messages per mode (default 2000)")
@@ -56,6 +67,12 @@ def main() -> None:
     ap.add_argument("--redis-url", default=None, help="broker for the worker mode")
     ap.add_argument("--concurrency", type=int, default=2, help="worker processes")
     ap.add_argument("--skip-worker", action="store_true")
+    ap.add_argument(
+        "--idle-seconds",
+        type=float,
+        default=0.0,
+        help="first measure the idle worker's CPU over this many seconds (Linux /proc)",
+    )
     args = ap.parse_args()
 
     data_dir = Path(tempfile.mkdtemp(prefix="uanl-bench-notif-"))
@@ -159,6 +176,7 @@ def main() -> None:
     results["service.deliver() loop"] = n / (time.perf_counter() - t0)
     assert handler.count - start == n
 
+    idle_cpu: float | None = None
     if not args.skip_worker:
         log = data_dir / "worker.log"
         proc = subprocess.Popen(
@@ -175,6 +193,11 @@ def main() -> None:
             while not celery_app.control.ping(timeout=1.0):
                 if time.monotonic() > deadline or proc.poll() is not None:
                     raise SystemExit("worker did not start:\n" + log.read_text()[-2000:])
+            if args.idle_seconds:
+                time.sleep(15)  # past start-up (imports, pool forks, first polls)
+                before = worker_cpu_seconds(proc.pid)
+                time.sleep(args.idle_seconds)
+                idle_cpu = worker_cpu_seconds(proc.pid) - before
             start = handler.count
             t0 = time.perf_counter()
             make_rows(queue=True)  # rows + tasks queued after commit, as the API does
@@ -216,6 +239,12 @@ def main() -> None:
     base = results["baseline (raw smtplib, 1 connection)"]
     for name, rate in results.items():
         print(f"| {name} | {rate:,.0f} | {rate / base:.0%} |")
+    if idle_cpu is not None:
+        share = idle_cpu / args.idle_seconds
+        print(
+            f"\nidle worker (concurrency {args.concurrency}, with its pool processes): "
+            f"{idle_cpu:.2f} s CPU in {args.idle_seconds:.0f} s = {share:.2%} of one core"
+        )
 
 
 if __name__ == "__main__":
