@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 
 from uanl.core import db as dbmod
 from uanl.demo.seed import seed_database
@@ -151,3 +151,19 @@ def test_a_new_time_zone_rebuilds_the_rollups(demo: None) -> None:
 
 def dbmod_utc(value: datetime) -> datetime:
     return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def test_emptying_the_calls_table_forgets_their_rollups(demo: None, backend: Any) -> None:
+    # PostgreSQL's TRUNCATE fires no row trigger (a statement trigger forgets the family);
+    # SQLite has no TRUNCATE, and its DELETE without WHERE fires the row triggers.
+    period = parse_period("2026-09-01", "2026-11-26", TZ)
+    with dbmod.session_scope() as db:
+        assert summary.calls_report(db, period).summary["calls"] > 0
+    with dbmod.session_scope() as db:
+        if backend.name == "postgres":
+            db.execute(text("TRUNCATE calls"))
+        else:
+            db.execute(text("DELETE FROM calls"))
+    with dbmod.session_scope() as db:
+        assert summary.calls_report(db, period).summary["calls"] == 0
+    _check_all(period)

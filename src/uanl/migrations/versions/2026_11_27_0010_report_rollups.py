@@ -50,6 +50,10 @@ END $$;
 """
     return [
         body,
+        # TRUNCATE fires no row or DELETE trigger: forget the family's roll-ups instead, so the
+        # next refresh rebuilds them from what is left.
+        f"CREATE TRIGGER {fn}_trunc AFTER TRUNCATE ON {family} FOR EACH STATEMENT "
+        f"EXECUTE FUNCTION report_rollups_forget('{family}')",
         f"CREATE TRIGGER {fn}_ins AFTER INSERT ON {family} REFERENCING NEW TABLE AS new_rows "
         f"FOR EACH STATEMENT EXECUTE FUNCTION {fn}()",
         f"CREATE TRIGGER {fn}_upd AFTER UPDATE ON {family} "
@@ -80,6 +84,16 @@ def _sqlite_ddl(family: str) -> list[str]:
     ]
 
 
+PG_FORGET = """
+CREATE FUNCTION report_rollups_forget() RETURNS trigger LANGUAGE plpgsql
+SET search_path FROM CURRENT AS $$
+BEGIN
+  DELETE FROM report_rollup_state WHERE family = TG_ARGV[0];
+  RETURN NULL;
+END $$;
+"""
+
+
 def upgrade() -> None:
     op.create_table(
         "report_dirty",
@@ -108,6 +122,8 @@ def upgrade() -> None:
     op.create_index("ix_tickets_closed_at", "tickets", ["closed_at"])
     op.create_index("ix_tickets_state_updated_at", "tickets", ["state", "updated_at"])
     postgres = op.get_bind().dialect.name == "postgresql"
+    if postgres:
+        op.execute(PG_FORGET)
     for family in WATCHED:
         for ddl in _pg_ddl(family) if postgres else _sqlite_ddl(family):
             op.execute(ddl)
@@ -116,13 +132,15 @@ def upgrade() -> None:
 def downgrade() -> None:
     postgres = op.get_bind().dialect.name == "postgresql"
     for family in WATCHED:
-        for suffix in ("ins", "upd", "del"):
+        for suffix in ("ins", "upd", "del", "trunc"):
             if postgres:
                 op.execute(f"DROP TRIGGER IF EXISTS report_dirty_{family}_{suffix} ON {family}")
             else:
                 op.execute(f"DROP TRIGGER IF EXISTS report_dirty_{family}_{suffix}")
         if postgres:
             op.execute(f"DROP FUNCTION IF EXISTS report_dirty_{family}()")
+    if postgres:
+        op.execute("DROP FUNCTION IF EXISTS report_rollups_forget()")
     op.drop_index("ix_tickets_state_updated_at", table_name="tickets")
     op.drop_index("ix_tickets_closed_at", table_name="tickets")
     op.drop_index("ix_tickets_assigned_at", table_name="tickets")
