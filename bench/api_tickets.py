@@ -206,6 +206,14 @@ def _ticket_rows(
     now = datetime.now(UTC)
     span = 365 * 86400
     by_skill = {s: [o for o, sk in operators if s in sk] or [operators[0][0]] for s in names.SKILLS}
+    # COPY bypasses column types: seal the requester's e-mail as an INSERT would (one token,
+    # shared by every row, is enough for a benchmark).
+    from sqlalchemy.dialects import postgresql
+
+    from uanl.models import Ticket
+
+    email_type = Ticket.__table__.c.requester_email.type
+    sealed_email = email_type.process_bind_param("usuario@cliente.com.mx", postgresql.dialect())
     texts = {c: (t, d) for c, (t, d) in names.TICKET_TEXTS.items()}
     categories = list(texts)
     chunk = 50_000
@@ -236,7 +244,7 @@ def _ticket_rows(
                 assignee,
                 sources[i],
                 "Usuario Benchmark",
-                "usuario@cliente.com.mx",
+                sealed_email,
                 created + timedelta(hours=1),
                 created + timedelta(hours=24),
                 0.0,
@@ -282,6 +290,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+_LOGS: dict[int, Path] = {}
+
+
 def start_server(db_url: str, port: int, workers: int, data_dir: str) -> subprocess.Popen[bytes]:
     """`uanl serve`; its environment carries the bench keys (`use_bench_keys`)."""
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
@@ -298,14 +309,24 @@ def start_server(db_url: str, port: int, workers: int, data_dir: str) -> subproc
     uanl = str(Path(sys.executable).with_name("uanl"))
     cmd = [uanl, "serve", "--port", str(port), "--workers", str(workers)]
     print("server:", shlex.join(cmd), flush=True)
-    return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # The server's log goes to a file: an unread pipe fills up and stalls the server.
+    path = Path(data_dir) / "server.log"
+    with path.open("wb") as log:
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=log)
+    _LOGS[proc.pid] = path
+    return proc
+
+
+def _server_log(proc: subprocess.Popen[bytes]) -> str:
+    path = _LOGS.get(proc.pid)
+    return path.read_text(errors="replace") if path and path.exists() else ""
 
 
 def wait_healthy(base: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            err = proc.stderr.read().decode() if proc.stderr else ""
+            err = _server_log(proc)
             raise SystemExit(f"server exited with {proc.returncode}:\n{err[-3000:]}")
         try:
             if httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200:
