@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.conftest import assert_problem, auth_header
+from tests.conftest import assert_problem
 from tests.workers import running_worker, wait_for
 from uanl.core import db as dbmod
 from uanl.models import Call, CallDirection, CallOutcome, Notification, Report, ReportStatus
@@ -41,42 +41,50 @@ def _job(client, headers, report="custom", fmt="csv", params=None):
     return resp.json()["id"]
 
 
-def test_job_lifecycle_with_a_real_worker(client, settings, staff, op_h, sup_h):
+def test_job_lifecycle_with_a_real_worker(client, settings, staff, op_h, sup_h, admin_h):
     _calls(3)
     with running_worker(settings):
-        job_id = _job(client, op_h)
+        job_id = _job(client, sup_h)
 
         def done():
-            body = client.get(f"{URL}/{job_id}", headers=op_h).json()
+            body = client.get(f"{URL}/{job_id}", headers=sup_h).json()
             return body if body["status"] in ("done", "failed") else None
 
         body = wait_for(done, timeout=40)
     assert body["status"] == "done", body
     assert body["progress"] == 100 and body["row_count"] == 3 and body["file_size"] > 0
     assert body["expires_at"] and body["download_url"].endswith(f"/jobs/{job_id}/download")
-    resp = client.get(f"{URL}/{job_id}/download", headers=op_h)
+    resp = client.get(f"{URL}/{job_id}/download", headers=sup_h)
     assert resp.status_code == 200, resp.text
     assert resp.headers["content-type"].startswith("text/csv")
     assert "100" in resp.text and "102" in resp.text
     assert len(resp.content) == body["file_size"]
-    # Authorization: another operator may not, a supervisor may.
-    other = auth_header(staff.operator2)
-    assert_problem(client.get(f"{URL}/{job_id}/download", headers=other), 403)
-    assert_problem(client.get(f"{URL}/{job_id}", headers=other), 403)
-    assert client.get(f"{URL}/{job_id}/download", headers=sup_h).status_code == 200
+    # Authorization: an operator may not, another manager may.
+    assert_problem(client.get(f"{URL}/{job_id}/download", headers=op_h), 403)
+    assert_problem(client.get(f"{URL}/{job_id}", headers=op_h), 403)
+    assert client.get(f"{URL}/{job_id}/download", headers=admin_h).status_code == 200
     assert_problem(client.get(f"{URL}/{job_id}/download"), 401)
     # The requester is told (report.ready notification row).
     with dbmod.session_scope() as db:
         rows = db.query(Notification).filter_by(report_id=job_id).all()
-        assert [n.recipient for n in rows] == [staff.operator.email]
+        assert [n.recipient for n in rows] == [staff.supervisor.email]
 
 
-def test_download_before_done_is_409_and_listing_scope(client, staff, op_h, sup_h):
-    mine = _job(client, op_h)
-    theirs = _job(client, auth_header(staff.operator2))
-    assert_problem(client.get(f"{URL}/{mine}/download", headers=op_h), 409)
-    assert [j["id"] for j in client.get(URL, headers=op_h).json()["items"]] == [mine]
+def test_operators_cannot_queue_reports(client, op_h):
+    # Reports are for supervisors and admins; a job must not be a way around that.
+    for report, params in (("operators", {}), ("analytics", {}), ("custom", CUSTOM)):
+        body = {"report": report, "format": "csv", "params": params}
+        assert_problem(client.post(URL, json=body, headers=op_h), 403)
+
+
+def test_download_before_done_is_409_and_listing_scope(client, staff, op_h, sup_h, admin_h):
+    mine = _job(client, sup_h)
+    theirs = _job(client, admin_h)
+    assert_problem(client.get(f"{URL}/{mine}/download", headers=sup_h), 409)
+    listed = client.get(URL, headers=sup_h, params={"mine": "true"}).json()["items"]
+    assert [j["id"] for j in listed] == [mine]
     assert {j["id"] for j in client.get(URL, headers=sup_h).json()["items"]} == {mine, theirs}
+    assert client.get(URL, headers=op_h).json()["items"] == []  # operators see their own only
     assert_problem(client.get(f"{URL}/99999", headers=sup_h), 404)
 
 
@@ -91,8 +99,8 @@ def test_download_before_done_is_409_and_listing_scope(client, staff, op_h, sup_
         ({"report": "calls", "params": {"group_by": "year"}}, "params.group_by"),
     ],
 )  # fmt: skip
-def test_job_validation(client, op_h, body, field):
-    assert_problem(client.post(URL, json=body, headers=op_h), 422, field)
+def test_job_validation(client, sup_h, body, field):
+    assert_problem(client.post(URL, json=body, headers=sup_h), 422, field)
 
 
 def test_run_in_process_every_report_type(client, staff, sup_h):

@@ -11,7 +11,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from uanl.auth.dependencies import DB, AdminOnly, AnyStaff, current_operator, oauth2_scheme
+from uanl.auth.dependencies import (
+    DB,
+    AdminOnly,
+    AnyStaff,
+    SupervisorOrAdmin,
+    current_operator,
+    oauth2_scheme,
+)
 from uanl.core import config
 from uanl.core.errors import Conflict, Forbidden, NotFound
 from uanl.core.pagination import Page, PageParams, page_params, paginate_page
@@ -77,7 +84,8 @@ def _visible(db: Session, report_id: int, op: Operator) -> Report:
 
 
 @router.post("/jobs", status_code=202, response_model=JobRead, summary="Queue a report job")
-def create_job(db: DB, op: AnyStaff, body: JobIn, response: Response) -> JobRead:
+def create_job(db: DB, op: SupervisorOrAdmin, body: JobIn, response: Response) -> JobRead:
+    """Supervisors and admins, like the reports themselves: a job is any report, run later."""
     report = jobs.create_job(
         db, report=body.report, format=body.format.value, params=body.params, requested_by_id=op.id
     )
