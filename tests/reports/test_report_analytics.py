@@ -107,3 +107,12 @@ def test_bad_inputs(client, sup_h, op_h):
     assert_problem(client.get(URL, params={"limit": 10_001}, headers=sup_h), 422, "limit")
     assert_problem(client.get(URL, params={"entity": "users"}, headers=sup_h), 422, "entity")
     assert_problem(client.get(URL, headers=op_h), 403)
+
+
+def test_csv_bom_on_request(client, sup_h, staff):
+    _seed(staff)
+    plain = client.get(URL, params={"format": "csv", "limit": 5}, headers=sup_h)
+    with_bom = client.get(URL, params={"format": "csv", "limit": 5, "bom": "true"}, headers=sup_h)
+    assert plain.status_code == with_bom.status_code == 200
+    assert not plain.content.startswith(b"\xef\xbb\xbf")
+    assert with_bom.content == b"\xef\xbb\xbf" + plain.content

@@ -182,3 +182,24 @@ def test_every_dataset_runs(client, sup_h, calls):
     for name in ("tickets", "calls", "visits", "notifications"):
         resp = client.post(URL, json={"dataset": name, "limit": 5}, headers=sup_h)
         assert resp.status_code == 200, (name, resp.text)
+
+
+def test_accept_header_chooses_the_format_and_bom_is_optional(client, sup_h, calls):
+    body = {"dataset": "calls", "group_by": ["outcome"], "sort": ["outcome"]}
+    as_csv = client.post(URL, json=body, headers={**sup_h, "Accept": "text/csv"})
+    assert as_csv.status_code == 200, as_csv.text
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    assert not as_csv.content.startswith(b"\xef\xbb\xbf")
+    with_bom = client.post(URL, json={**body, "format": "csv", "bom": True}, headers=sup_h)
+    assert with_bom.content.startswith(b"\xef\xbb\xbf")
+    assert with_bom.content[3:] == as_csv.content  # same rows, streamed either way
+    # An explicit `format` wins over Accept; an Accept we cannot produce falls back to JSON.
+    as_json = client.post(
+        URL, json={**body, "format": "json"}, headers=sup_h | {"Accept": "text/csv"}
+    )
+    assert as_json.headers["content-type"].startswith("application/json")
+    other = client.post(URL, json=body, headers={**sup_h, "Accept": "application/pdf"})
+    assert other.headers["content-type"].startswith("application/json")
+    lines = client.post(URL, json=body, headers={**sup_h, "Accept": "application/x-ndjson"})
+    assert lines.headers["content-type"].startswith("application/x-ndjson")
+    assert len(lines.text.strip().splitlines()) == 3  # abandoned, escalated, resolved

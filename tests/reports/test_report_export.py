@@ -135,3 +135,12 @@ def test_sqlite_export_does_not_block_writers(client, staff, backend):
         list(chunks)
     with dbmod.session_scope() as db:
         assert db.query(Client).count() == 2
+
+
+def test_export_bom_on_request(client, staff, sup_h):
+    _seed(staff)
+    plain = client.get(URL, headers=sup_h)
+    with_bom = client.get(URL, params={"bom": "true"}, headers=sup_h)
+    assert plain.status_code == with_bom.status_code == 200
+    assert not plain.content.startswith(b"\xef\xbb\xbf")
+    assert with_bom.content == b"\xef\xbb\xbf" + plain.content

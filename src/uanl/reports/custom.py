@@ -51,10 +51,13 @@ class CustomQuery(BaseModel):
     aggregates: list[AggregateIn] = Field(default_factory=list, max_length=20)
     sort: list[str] = Field(default_factory=list, max_length=10)
     limit: int = Field(1000, ge=1, le=MAX_LIMIT)
-    format: Literal["json", "jsonl", "csv", "xlsx"] = "json"
+    format: Literal["json", "jsonl", "csv", "xlsx"] = Field(
+        "json", description="Output format; when absent, the Accept header decides"
+    )
     period_from: datetime | date | None = Field(None, alias="from")
     period_to: datetime | date | None = Field(None, alias="to")
     lang: Literal["es", "en"] = "es"
+    bom: bool = Field(False, description="CSV: start with a UTF-8 BOM (Excel)")
 
 
 @dataclass

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
-from fastapi import Query, Request
+from fastapi import Header, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from uanl.auth.dependencies import DB, SupervisorOrAdmin
@@ -30,12 +30,17 @@ router = SlashRouter(prefix="/reports", tags=["reports"])
         }
     },
 )
-def custom_report(db: DB, _: SupervisorOrAdmin, body: custom.CustomQuery) -> Response:
+def custom_report(
+    db: DB,
+    _: SupervisorOrAdmin,
+    body: custom.CustomQuery,
+    accept: Annotated[str | None, Header()] = None,
+) -> Response:
     plan = custom.build_plan(db, body)
     cols = custom.columns(plan)
-    rows = custom.run(db, plan)
-    if body.format == "json":
-        items = list(rows)
+    fmt = body.format if "format" in body.model_fields_set else _negotiate(accept)
+    if fmt == "json":
+        items = list(custom.run(db, plan))
         return JSONResponse(
             {
                 "dataset": plan.dataset.name,
@@ -51,15 +56,33 @@ def custom_report(db: DB, _: SupervisorOrAdmin, body: custom.CustomQuery) -> Res
                 "row_count": len(items),
             }
         )
-    body_stream = stream(
-        list(rows), cols, body.format, meta=custom.meta(plan), lang=body.lang, bom=False
-    )
-    name = f"custom-{plan.dataset.name}.{body.format}"
+    meta = custom.meta(plan)
+
+    def body_stream() -> Iterator[bytes]:
+        # Rows are read while the response is written (the request's session is closed by
+        # then): a read-only unit of work of its own, rows fetched in batches.
+        with read_scope() as rdb:
+            rows = custom.run(rdb, plan)
+            yield from stream(rows, cols, fmt, meta=meta, lang=body.lang, bom=body.bom)
+
+    name = f"custom-{plan.dataset.name}.{fmt}"
     return StreamingResponse(
-        body_stream,
-        media_type=MEDIA_TYPES[body.format],
+        body_stream(),
+        media_type=MEDIA_TYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+_BY_MEDIA = {media.split(";")[0]: fmt for fmt, media in MEDIA_TYPES.items()}
+
+
+def _negotiate(accept: str | None) -> Literal["json", "jsonl", "csv", "xlsx"]:
+    """The first media type of `Accept` we produce; JSON otherwise."""
+    for part in (accept or "").split(","):
+        media = part.split(";")[0].strip().lower()
+        if media in _BY_MEDIA:
+            return _BY_MEDIA[media]  # type: ignore[return-value]
+    return "json"
 
 
 def _jsonable(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -88,6 +111,7 @@ def analytics_feed(
     limit: Annotated[int, Query(ge=1, le=analytics.MAX_PAGE)] = 1000,
     format: Literal["json", "jsonl", "csv"] = "json",
     lang: Literal["es", "en"] = "es",
+    bom: Annotated[bool, Query(description="CSV: start with a UTF-8 BOM (Excel)")] = False,
 ) -> Response:
     rows, next_cursor, has_more = analytics.page(
         db, entity, cursor=cursor, updated_since=updated_since, limit=limit
@@ -111,6 +135,7 @@ def analytics_feed(
         format,
         meta=analytics.meta(entity, params),
         lang=lang,
+        bom=bom,
     )
     return StreamingResponse(body, media_type=MEDIA_TYPES[format], headers=headers)
 
@@ -137,11 +162,14 @@ def export_csv(
     client_id: Annotated[int | None, Query(ge=1)] = None,
     operator_id: Annotated[int | None, Query(ge=1, description="assignee / call operator")] = None,
     lang: Literal["es", "en"] = "es",
+    bom: Annotated[bool, Query(description="Start with a UTF-8 BOM (Excel)")] = False,
 ) -> StreamingResponse:
     flt = export.ExportFilter(entity, date_from, date_to, state, priority, client_id, operator_id)
     flt.check()  # bad filters are a 422 before the first byte, not a broken download
 
     def body() -> Iterator[bytes]:
+        if bom:
+            yield "\ufeff".encode()
         with read_scope() as db:
             yield from export.csv_chunks(db, flt, lang)
 
