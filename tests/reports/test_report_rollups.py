@@ -167,3 +167,31 @@ def test_emptying_the_calls_table_forgets_their_rollups(demo: None, backend: Any
     with dbmod.session_scope() as db:
         assert summary.calls_report(db, period).summary["calls"] == 0
     _check_all(period)
+
+
+def test_business_times_replace_wall_clock_where_an_sla_applied(demo: None) -> None:
+    period = parse_period("2026-09-01", "2026-11-26", TZ)
+    with dbmod.session_scope() as db:
+        ids = db.scalars(
+            select(Ticket.id).where(Ticket.resolved_at.is_not(None)).order_by(Ticket.id)
+        ).all()[::3]
+        db.execute(
+            update(Ticket)
+            .where(Ticket.id.in_(ids))
+            .values(resolution_business_s=1800.0, first_response_business_s=60.0)
+        )
+    fast, slow = _both(summary.tickets_report, period)
+    _assert_same(fast, slow)
+    _check_all(period)
+    # The average is the mean of business seconds where stamped and wall-clock elsewhere.
+    with dbmod.session_scope() as db:
+        rows = db.execute(
+            select(Ticket.created_at, Ticket.resolved_at, Ticket.resolution_business_s).where(
+                Ticket.resolved_at >= period.start, Ticket.resolved_at < period.end
+            )
+        ).all()
+    values = [
+        b if b is not None else (dbmod_utc(r) - dbmod_utc(c)).total_seconds() for c, r, b in rows
+    ]
+    assert any(b is not None for _c, _r, b in rows)
+    assert fast[1]["avg_resolution_s"] == pytest.approx(sum(values) / len(values), abs=0.01)

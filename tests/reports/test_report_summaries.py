@@ -282,7 +282,7 @@ def test_tickets_report_numbers(client: Any, staff: Any, sup_h: dict[str, str]) 
     assert (s["sla_met"], s["sla_with_target"], s["sla_compliance"]) == (1, 2, 0.5)
     assert (s["reopened"], s["reopen_rate"]) == (1, 0.2)
     assert (s["csat_responses"], s["csat_avg"]) == (2, 4.0)
-    assert s["time_basis"] == "wall_clock_seconds"
+    assert s["time_basis"] == "sla_business_seconds_else_wall_clock"
     assert s["by_state"] == {
         "new": 0,
         "open": 1,

@@ -299,3 +299,26 @@ def test_resolving_sets_met_or_breached_at_once(sla_db: None) -> None:
         assert late.sla_status == SlaStatus.breached
         apply_transition(db, quick, TicketState.open, t0 + timedelta(hours=2))
         assert quick.sla_status in (SlaStatus.on_track, SlaStatus.at_risk)
+
+
+def test_resolution_is_stamped_in_business_time_minus_the_pauses(sla_db: None) -> None:
+    with dbmod.session_scope() as db:
+        # Medium (business hours Mon-Fri 09-18, Sat 09-14), created Friday 17:00.
+        t = new_ticket(db, "medium", mty(2026, 6, 5, 17))
+        apply_transition(db, t, TicketState.open, mty(2026, 6, 5, 17, 5))
+        apply_transition(db, t, TicketState.in_progress, mty(2026, 6, 5, 17, 10))
+        # Waiting on the customer Saturday 10:00-11:00 (one business hour paused).
+        apply_transition(db, t, TicketState.waiting, mty(2026, 6, 6, 10))
+        apply_transition(db, t, TicketState.in_progress, mty(2026, 6, 6, 11))
+        # Resolved Monday 10:00: Fri 17-18 (60) + Sat 09-14 (300) + Mon 09-10 (60) = 420
+        # business minutes, minus the 60 paused = 360; wall clock would be 65 hours.
+        apply_transition(db, t, TicketState.resolved, mty(2026, 6, 8, 10))
+        assert t.resolution_business_s == 360 * 60
+        # Reopening clears it; resolving again stamps the new span.
+        apply_transition(db, t, TicketState.open, mty(2026, 6, 8, 11))
+        assert t.resolution_business_s is None
+        apply_transition(db, t, TicketState.resolved, mty(2026, 6, 8, 12))
+        assert t.resolution_business_s == (420 + 120 - 60) * 60
+        # No policy: nothing stamped (reports use wall-clock time for it).
+        t.sla_policy_id = None
+        assert sla.business_seconds_to(db, t, mty(2026, 6, 8, 12)) is None

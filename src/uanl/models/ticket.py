@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import (
     Boolean,
     Computed,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -80,6 +81,10 @@ class Ticket(IdMixin, TimestampMixin, Base):
     closed_at: Mapped[datetime | None]
     reopened_at: Mapped[datetime | None]
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Business seconds (the SLA policy's calendar, minus time paused waiting on the customer)
+    # from creation to the first response / the resolution; NULL where no SLA applies.
+    first_response_business_s: Mapped[float | None] = mapped_column(Float)
+    resolution_business_s: Mapped[float | None] = mapped_column(Float)
     assigned_at: Mapped[datetime | None]
     escalation_level: Mapped[int] = mapped_column(SmallInteger, default=0)
     escalated_at: Mapped[datetime | None]

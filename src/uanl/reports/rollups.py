@@ -107,6 +107,18 @@ def _runs(days: Iterable[date]) -> Iterator[tuple[date, date]]:
 Spans = list[tuple[datetime, datetime]]
 
 
+def resolution_seconds(db: Session) -> Any:
+    """Time to resolve: SLA business seconds where a policy applied, else wall-clock."""
+    wall = seconds_between(db, Ticket.created_at, Ticket.resolved_at)
+    return func.coalesce(Ticket.resolution_business_s, wall)
+
+
+def first_response_seconds(db: Session) -> Any:
+    """Time to the first response: SLA business seconds where a policy applied, else wall."""
+    wall = seconds_between(db, Ticket.created_at, Ticket.first_responded_at)
+    return func.coalesce(Ticket.first_response_business_s, wall)
+
+
 def _in(column: Any, spans: Spans) -> Any:
     """The instant lies in one of the [lo, hi) spans (an index range scan each)."""
     return or_(*(and_(column >= lo, column < hi) for lo, hi in spans))
@@ -212,7 +224,7 @@ def _created_docs(db: Session, tz: ZoneInfo, spans: Spans, docs: Docs) -> None:
 def _resolved_docs(db: Session, tz: ZoneInfo, spans: Spans, docs: Docs) -> None:
     """Tickets resolved each day, one row each: counts, sorted times, and per assignee."""
     day = bucket_expr(db, Ticket.resolved_at, "day", tz)
-    rt = seconds_between(db, Ticket.created_at, Ticket.resolved_at)
+    rt = resolution_seconds(db)
     stmt = select(day, rt, Ticket.sla_status, Ticket.csat_score, Ticket.assignee_id).where(
         _in(Ticket.resolved_at, spans)
     )
@@ -254,7 +266,7 @@ def _resolved_docs(db: Session, tz: ZoneInfo, spans: Spans, docs: Docs) -> None:
 def _responded_docs(db: Session, tz: ZoneInfo, spans: Spans, docs: Docs) -> None:
     """Tickets first answered each day: sorted times, and per assignee."""
     day = bucket_expr(db, Ticket.first_responded_at, "day", tz)
-    frt = seconds_between(db, Ticket.created_at, Ticket.first_responded_at)
+    frt = first_response_seconds(db)
     stmt = select(day, frt, Ticket.assignee_id).where(_in(Ticket.first_responded_at, spans))
     counts: dict[date, int] = defaultdict(int)
     times: dict[date, list[float]] = defaultdict(list)

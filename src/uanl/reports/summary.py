@@ -18,7 +18,6 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from uanl.core import config
 from uanl.core.errors import ValidationFailed
-from uanl.core.sqltime import seconds_between
 from uanl.models import (
     OPEN_STATES,
     Call,
@@ -50,10 +49,12 @@ from uanl.reports.periods import (
 CALL_GROUPS = ("day", "week", "month", "operator", "client", "direction", "outcome")
 TICKET_GROUPS = TIME_UNITS
 WALL_CLOCK_NOTE = (
-    "Durations are wall-clock seconds between instants; business-hours time is a future "
-    "improvement. Percent columns are fractions 0-1. p90 = linear interpolation "
-    "(percentile_cont(0.9))."
+    "Ticket first-response and resolution times are SLA business seconds (the policy's "
+    "calendar, minus time waiting on the customer) where an SLA applies, wall-clock seconds "
+    "otherwise; call durations are as recorded. Percent columns are fractions 0-1. "
+    "p90 = linear interpolation (percentile_cont(0.9))."
 )
+TIME_BASIS = "sla_business_seconds_else_wall_clock"
 
 
 class ReportResult(NamedTuple):
@@ -369,7 +370,7 @@ def tickets_report(
     n_created, n_reopened = db.execute(
         select(func.count(Ticket.id), func.count(_when(Ticket.reopen_count > 0))).where(*created_in)
     ).one()
-    rt = seconds_between(db, Ticket.created_at, Ticket.resolved_at)
+    rt = rollups.resolution_seconds(db)
     with_sla = Ticket.sla_status.is_not(None)
     n_resolved, avg_rt, p90_rt, sla_met, sla_total, csat_avg, csat_n = db.execute(
         select(
@@ -382,7 +383,7 @@ def tickets_report(
             func.count(Ticket.csat_score),
         ).where(*resolved_in)
     ).one()
-    frt = seconds_between(db, Ticket.created_at, Ticket.first_responded_at)
+    frt = rollups.first_response_seconds(db)
     n_responded, avg_frt, p90_frt = db.execute(
         select(func.count(Ticket.id), func.avg(frt), p90_expr(db, frt)).where(
             *base, _in(Ticket.first_responded_at, period)
@@ -434,7 +435,7 @@ def _ticket_summary(
         "csat_responses": int(csat_n),
         "csat_avg": _r(csat_avg),
         **breakdowns,
-        "time_basis": "wall_clock_seconds",
+        "time_basis": TIME_BASIS,
     }
 
 
@@ -581,8 +582,8 @@ def _operator_ticket_stats(db: Session, period: Period) -> dict[int, dict[str, A
     resolved_in = _in(Ticket.resolved_at, period)
     responded_in = _in(Ticket.first_responded_at, period)
     is_open = Ticket.state.in_(OPEN_STATES)
-    frt = seconds_between(db, Ticket.created_at, Ticket.first_responded_at)
-    rt = seconds_between(db, Ticket.created_at, Ticket.resolved_at)
+    frt = rollups.first_response_seconds(db)
+    rt = rollups.resolution_seconds(db)
     stmt = (
         select(
             Ticket.assignee_id,
@@ -730,7 +731,7 @@ def operators_report(
         "open_now": sum(r["open_now"] for r in rows),
         "calls_handled": sum(r["calls_handled"] for r in rows),
         "visits_done": sum(r["visits_done"] for r in rows),
-        "time_basis": "wall_clock_seconds",
+        "time_basis": TIME_BASIS,
     }
     params = {"rank_by": rank_by, "role": role.value if role else None}
     meta = _label_meta("operators", "Reporte de operadores", "Operators report", period, params)

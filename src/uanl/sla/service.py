@@ -144,6 +144,16 @@ def ticket_calendar(db: Session, ticket: Ticket) -> tuple[PolicyView | None, Bus
     return policy, cfg.calendar(policy)
 
 
+def business_seconds_to(db: Session, ticket: Ticket, moment: datetime) -> float | None:
+    """SLA time from creation to `moment`: business seconds in the policy's calendar minus
+    the business time paused so far; None when no SLA applies to the ticket."""
+    if ticket.sla_policy_id is None or ticket.created_at is None:
+        return None
+    _, calendar = ticket_calendar(db, ticket)
+    elapsed = calendar.business_time_between(ticket.created_at, moment).total_seconds()
+    return max(0.0, elapsed - float(ticket.sla_paused_minutes or 0.0) * 60)
+
+
 def pause(db: Session, ticket: Ticket, now: datetime) -> None:
     """The ticket starts waiting on the customer: stop the SLA clock."""
     if ticket.sla_paused_at is not None:

@@ -216,6 +216,7 @@ def apply_transition(db: Session, ticket: Ticket, target: TicketState, now: date
         ticket.resolved_at = now
     if t.clears_resolved_at:
         ticket.resolved_at = None
+        ticket.resolution_business_s = None
     if t.is_reopen:
         ticket.reopened_at = now
         ticket.reopen_count += 1
@@ -225,6 +226,8 @@ def apply_transition(db: Session, ticket: Ticket, target: TicketState, now: date
         sla.pause(db, ticket, now)
     if t.resumes_sla:
         sla.resume(db, ticket, now)
+    if t.sets_resolved_at:  # after a resume, so the time just paused is left out
+        ticket.resolution_business_s = sla.business_seconds_to(db, ticket, now)
     ticket.state = target
     # Resolving freezes met/breached and reopening thaws it now, not at the next sweep.
     from uanl.sla.policies import load_config
@@ -248,6 +251,7 @@ def add_comment(db: Session, ticket: Ticket, data: CommentCreate, actor: Operato
     changes: dict[str, Any] = {}
     if not data.is_internal and ticket.first_responded_at is None:
         ticket.first_responded_at = now
+        ticket.first_response_business_s = sla.business_seconds_to(db, ticket, now)
         changes["first_responded_at"] = [None, now.isoformat()]
     ticket.updated_at = now
     db.flush()
