@@ -204,6 +204,18 @@ def test_csv_and_xlsx_match_json(
             else:
                 assert cell == value
 
+    # The summary sheet carries the JSON summary's numbers (summary.<key> lines).
+    book = openpyxl.load_workbook(path)
+    lines = {k: v for k, v in book["Resumen"].iter_rows(values_only=True) if isinstance(k, str)}
+    numbers = {
+        k: v
+        for k, v in doc["summary"].items()
+        if isinstance(v, int | float) and not isinstance(v, bool)
+    }
+    assert numbers, doc["summary"]
+    for key, value in numbers.items():
+        assert lines[f"summary.{key}"] == pytest.approx(value), key
+
 
 def test_accept_header_negotiation(client: Any, staff: Any, sup_h: dict[str, str]) -> None:
     url = "/api/v1/reports/calls?from=2026-11-01&to=2026-11-02"
