@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from uanl.auth.dependencies import DB, SupervisorOrAdmin
 from uanl.core.db import read_scope
 from uanl.core.routing import SlashRouter
+from uanl.core.validators import MAX_ID
 from uanl.models import TicketPriority, TicketState
 from uanl.reports import analytics, custom, export
 from uanl.reports.formats import MEDIA_TYPES, stream
@@ -159,8 +160,10 @@ def export_csv(
     date_to: date | None = None,
     state: TicketState | None = None,
     priority: TicketPriority | None = None,
-    client_id: Annotated[int | None, Query(ge=1)] = None,
-    operator_id: Annotated[int | None, Query(ge=1, description="assignee / call operator")] = None,
+    client_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    operator_id: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="assignee / call operator")
+    ] = None,
     lang: Literal["es", "en"] = "es",
     bom: Annotated[bool, Query(description="Start with a UTF-8 BOM (Excel)")] = False,
 ) -> StreamingResponse:
