@@ -17,6 +17,7 @@ from uanl.core.validators import MAX_ID
 from uanl.models import TicketPriority, TicketState
 from uanl.reports import analytics, custom, export
 from uanl.reports.formats import MEDIA_TYPES, stream
+from uanl.reports.router import negotiate
 
 router = SlashRouter(prefix="/reports", tags=["reports"])
 
@@ -74,16 +75,9 @@ def custom_report(
     )
 
 
-_BY_MEDIA = {media.split(";")[0]: fmt for fmt, media in MEDIA_TYPES.items()}
-
-
 def _negotiate(accept: str | None) -> Literal["json", "jsonl", "csv", "xlsx"]:
-    """The first media type of `Accept` we produce; JSON otherwise."""
-    for part in (accept or "").split(","):
-        media = part.split(";")[0].strip().lower()
-        if media in _BY_MEDIA:
-            return _BY_MEDIA[media]  # type: ignore[return-value]
-    return "json"
+    """The first media type of `Accept` a custom report can be written in; JSON otherwise."""
+    return negotiate(None, accept, ("json", "jsonl", "csv", "xlsx"))  # type: ignore[return-value]
 
 
 def _jsonable(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -100,7 +100,11 @@ def local_bucket(moment: datetime, unit: str, tz: ZoneInfo) -> date:
     """First local day of the day/week (Monday)/month that holds `moment`."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    day = moment.astimezone(tz).date()
+    return day_bucket(moment.astimezone(tz).date(), unit)
+
+
+def day_bucket(day: date, unit: str) -> date:
+    """First day of the day/week (Monday)/month that holds the local date `day`."""
     if unit == "week":
         return day - timedelta(days=day.weekday())
     if unit == "month":

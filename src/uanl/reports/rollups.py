@@ -51,7 +51,14 @@ from uanl.models import (
     Ticket,
     utcnow,
 )
-from uanl.reports.periods import Period, as_bucket_date, bucket_expr, is_postgres, prepare
+from uanl.reports.periods import (
+    Period,
+    as_bucket_date,
+    bucket_expr,
+    is_postgres,
+    local_bucket,
+    prepare,
+)
 
 FAMILIES: dict[str, tuple[str, ...]] = {
     "calls": ("calls", "calls_op"),
@@ -76,14 +83,12 @@ def whole_days(period: Period) -> tuple[date, date] | None:
     return first.date(), last.date()
 
 
+def _day_of(moment: datetime, tz: ZoneInfo) -> date:
+    return local_bucket(moment, "day", tz)
+
+
 def _day_start(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
-
-
-def _local_day(moment: datetime, tz: ZoneInfo) -> date:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(tz).date()
 
 
 def _runs(days: Iterable[date]) -> Iterator[tuple[date, date]]:
@@ -124,7 +129,8 @@ def _in(column: Any, spans: Spans) -> Any:
     return or_(*(and_(column >= lo, column < hi) for lo, hi in spans))
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """An enum member's value; anything else as it is."""
     return value.value if hasattr(value, "value") else value
 
 
@@ -209,8 +215,8 @@ def _created_docs(db: Session, tz: ZoneInfo, spans: Spans, docs: Docs) -> None:
             local, {k: {} for k in ("state", "priority", "category", "client")}
         )
         for name, value in (
-            ("state", _plain(state)),
-            ("priority", _plain(priority)),
+            ("state", plain(state)),
+            ("priority", plain(priority)),
             ("category", category),
             ("client", client_id),
         ):
@@ -363,14 +369,14 @@ def _all_days(db: Session, family: str, tz: ZoneInfo) -> list[date]:
     bounds = db.execute(
         select(*[func.min(c) for c in columns], *[func.max(c) for c in columns])
     ).one()
-    moments = [dbmod_aware(m) for m in bounds if m is not None]
+    moments = [_aware(m) for m in bounds if m is not None]
     if not moments:
         return []
-    first, last = _local_day(min(moments), tz), _local_day(max(moments), tz)
+    first, last = _day_of(min(moments), tz), _day_of(max(moments), tz)
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
 
-def dbmod_aware(value: Any) -> datetime:
+def _aware(value: Any) -> datetime:
     """min()/max() over an instant column: a datetime (PostgreSQL) or text (SQLite)."""
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
@@ -397,8 +403,8 @@ def _refresh(
             found: set[date] = set()
             for _id, at in rows:
                 # PostgreSQL logs the hour an instant falls in: mark both ends of that hour.
-                found.add(_local_day(at, tz))
-                found.add(_local_day(at + timedelta(hours=1, microseconds=-1), tz))
+                found.add(_day_of(at, tz))
+                found.add(_day_of(at + timedelta(hours=1, microseconds=-1), tz))
             days = sorted(found)
         done[family] = _recompute(db, family, tz, days)
         ids = [r[0] for r in rows]
@@ -518,8 +524,3 @@ def percentile_of_packed(packed: Iterable[str], q: float = 0.9) -> tuple[int, fl
     part = np.partition(values, [lo, hi] if hi != lo else lo)
     low, high = float(part[lo]), float(part[hi])
     return n, low + (high - low) * (pos - lo)
-
-
-def local_noon(day: date, tz: ZoneInfo) -> datetime:
-    """An instant inside local `day` (noon is never skipped by a DST change)."""
-    return datetime.combine(day, time(12), tzinfo=tz)

@@ -21,11 +21,7 @@ from uanl.reports.periods import Period, parse_period
 router = SlashRouter(prefix="/reports", tags=["reports"])
 
 OutFormat = Literal["json", "csv", "xlsx"]
-_BY_MEDIA = {
-    "application/json": "json",
-    "text/csv": "csv",
-    MEDIA_TYPES["xlsx"]: "xlsx",
-}
+_BY_MEDIA = {media.split(";")[0]: fmt for fmt, media in MEDIA_TYPES.items()}
 
 FromQ = Annotated[
     str | None,
@@ -59,13 +55,15 @@ CacheControlH = Annotated[
 ]
 
 
-def negotiate(fmt: str | None, accept: str | None) -> OutFormat:
-    """`format=` wins; else the first Accept media type we can produce; else JSON."""
+def negotiate(
+    fmt: str | None, accept: str | None, allowed: tuple[str, ...] = ("json", "csv", "xlsx")
+) -> OutFormat:
+    """`format=` wins; else the first Accept media type in `allowed`; else JSON."""
     if fmt:
         return fmt  # type: ignore[return-value]
     for part in (accept or "").split(","):
         media = part.split(";")[0].strip().lower()
-        if media in _BY_MEDIA:
+        if _BY_MEDIA.get(media) in allowed:
             return _BY_MEDIA[media]  # type: ignore[return-value]
     return "json"
 

@@ -40,8 +40,8 @@ from uanl.reports.periods import (
     Period,
     as_bucket_date,
     bucket_expr,
+    day_bucket,
     iter_buckets,
-    local_bucket,
     p90_expr,
     prepare,
 )
@@ -101,10 +101,6 @@ def _rollup_days(
     if days is None or not rollups.ensure_fresh(db, period.tz, families):
         return None
     return days
-
-
-def _bucket_of(day: date, unit: str, period: Period) -> date:
-    return local_bucket(rollups.local_noon(day, period.tz), unit, period.tz)
 
 
 # --- calls ---------------------------------------------------------------------------------
@@ -212,7 +208,7 @@ def calls_report(
             model = Operator if group_by == "operator" else Client
             names = _names(db, model, (r[0] for r in grouped))
         for r in grouped:
-            k = r[0].value if hasattr(r[0], "value") else r[0]
+            k = rollups.plain(r[0])
             label = names.get(k, "") if group_by in ("operator", "client") else k
             rows.append({"key": k, "name": label, **_call_metrics(r[1:])})
         rows.sort(key=lambda row: (-row["calls"], str(row["key"])))
@@ -260,7 +256,7 @@ def _calls_from_rollups(
     buckets: dict[date, _CallAcc] = defaultdict(_CallAcc)
     for (_ds, day, _key), doc in docs.items():
         total.add(doc)
-        buckets[_bucket_of(day, group_by, period)].add(doc)
+        buckets[day_bucket(day, group_by)].add(doc)
     empty = _CallAcc().metrics()
     rows = [
         {"bucket": b, **(buckets[b].metrics() if b in buckets else empty)}
@@ -446,13 +442,10 @@ def _breakdowns(
     categories: Iterable[tuple[Any, int]],
     clients: Iterable[tuple[Any, int]],
 ) -> dict[str, Any]:
-    def plain(k: Any) -> Any:
-        return k.value if hasattr(k, "value") else k
-
     by_state = {s.value: 0 for s in TicketState}
-    by_state.update({plain(k): n for k, n in states})
+    by_state.update({rollups.plain(k): n for k, n in states})
     by_priority = {p.value: 0 for p in TicketPriority}
-    by_priority.update({plain(k): n for k, n in priorities})
+    by_priority.update({rollups.plain(k): n for k, n in priorities})
     by_category = sorted(
         ({"category": k, "tickets": n} for k, n in categories),
         key=lambda d: (-d["tickets"], d["category"] or ""),
@@ -483,7 +476,7 @@ def _tickets_from_rollups(
     frt_lists: list[str] = []
     rt_sum = frt_sum = 0.0
     for (dataset, day, _key), doc in docs.items():
-        bucket = _bucket_of(day, group_by, period)
+        bucket = day_bucket(day, group_by)
         if dataset == "tickets_created":
             created[bucket] += doc["n"]
             totals["created"] += doc["n"]
