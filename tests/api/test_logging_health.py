@@ -62,3 +62,36 @@ def test_unknown_route_and_method_are_problem_json(client, op_h):
     r = client.delete("/api/v1/tickets/stats", headers=op_h)
     assert r.status_code in (404, 405)
     assert r.headers["content-type"].startswith("application/problem")
+
+
+def test_library_loggers_filter_at_the_configured_level():
+    """At level 0 uvicorn wraps the app in its per-message trace logger and SQLAlchemy's
+    pool logs every checkout: work done on every request only for Loguru to drop it."""
+    import logging
+
+    from uvicorn.config import Config
+    from uvicorn.middleware.message_logger import MessageLoggerMiddleware
+
+    from uanl.core.logging import setup_logging
+
+    root = logging.getLogger()
+    before = (root.level, list(root.handlers))
+    try:
+        setup_logging(level="WARNING")
+        assert not logging.getLogger("sqlalchemy.pool").isEnabledFor(logging.DEBUG)
+        assert not logging.getLogger("uvicorn.error").isEnabledFor(logging.INFO)
+        assert logging.getLogger("uanl.anything").isEnabledFor(logging.WARNING)
+
+        async def app(scope, receive, send):  # pragma: no cover - never called
+            pass
+
+        config = Config(app, log_config=None)
+        config.load()
+        assert not isinstance(config.loaded_app, MessageLoggerMiddleware)
+
+        setup_logging(level="TRACE")  # asked for: everything again
+        assert logging.getLogger("uanl.anything").isEnabledFor(logging.DEBUG)
+    finally:
+        setup_logging(level="WARNING")
+        root.setLevel(before[0])
+        root.handlers = before[1]

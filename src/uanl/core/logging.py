@@ -34,6 +34,12 @@ def _patch(record: Any) -> None:
 _configured = False
 
 
+def stdlib_level(level: str) -> int:
+    """The stdlib number of a Loguru level name (TRACE and unknown names: everything)."""
+    number = logging.getLevelName(level.upper())
+    return number if isinstance(number, int) else 0
+
+
 def setup_logging(*, json: bool = False, level: str = "INFO") -> None:
     global _configured
     logger.remove()
@@ -49,7 +55,10 @@ def setup_logging(*, json: bool = False, level: str = "INFO") -> None:
             format="<green>{time:YYYY-MM-DD HH:mm:ss.SSS}</green> | <level>{level: <7}</level> | "
             "<cyan>{extra[request_id]}</cyan> | {message}",
         )
-    logging.basicConfig(handlers=[InterceptHandler()], level=0, force=True)
+    # The stdlib side filters at the same level as our sink: at level 0 every library's
+    # debug record is built and handed to Loguru only to be dropped, and uvicorn wraps the
+    # app in its per-message trace logger (it checks the effective level at start-up).
+    logging.basicConfig(handlers=[InterceptHandler()], level=stdlib_level(level), force=True)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     for name in ("uvicorn", "uvicorn.error", "sqlalchemy", "alembic", "celery"):
         lg = logging.getLogger(name)
