@@ -232,8 +232,8 @@ def test_bulk_escalation_rows_are_the_rows_emit_writes(
     db: Session, notif_settings: Settings, staff: Staff
 ) -> None:
     """`emit_for_tickets` (the escalation sweep's path) writes exactly what `emit` writes for
-    each ticket, queues one batch task instead of one per row, and a replay by either path
-    creates nothing."""
+    each ticket, queues one batch task for the whole batch instead of one per ticket, and a
+    replay by either path creates nothing."""
     english = Operator(
         name="Susan Supervisor",
         email="susan@example.mx",
@@ -259,8 +259,12 @@ def test_bulk_escalation_rows_are_the_rows_emit_writes(
     # Two supervisors' e-mails, Slack and Teams per ticket, and the third one's assignee.
     assert len(one_by_one) == 3 * 4 + 1
     expected = _columns(one_by_one)
+    # One INSERT and one task per event: a batch task carries that event's rows.
     tasks_one_by_one = list(db.info.get("uanl_pending_tasks", []))
-    assert [name for name, *_ in tasks_one_by_one] == ["uanl.notifications.deliver"] * 13
+    assert [name for name, *_ in tasks_one_by_one] == ["uanl.notifications.deliver_batch"] * 3
+    assert sorted(i for _, (ids, *_), *_ in tasks_one_by_one for i in ids) == sorted(
+        n.id for n in one_by_one
+    )
     db.rollback()
 
     ids = emit_for_tickets(db, "ticket.escalated", items)

@@ -27,7 +27,7 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
             calls.append((event, visit.id))
         return []
 
-    monkeypatch.setattr(service, "emit", record)
+    monkeypatch.setattr(service, "notify", record)
     return calls
 
 

@@ -53,7 +53,16 @@ def flush_or_conflict(db: Session, message: str) -> None:
 
 def ensure_exists(db: Session, model: type[Any], obj_id: int | None, field: str) -> None:
     """A reference in a body that points nowhere is the caller's input error: 422."""
+    load_reference(db, model, obj_id, field)
+
+
+def load_reference(db: Session, model: type[M], obj_id: int | None, field: str) -> M | None:
+    """The row a body's reference names (None for no reference); a dangling one is a 422."""
     from uanl.core.errors import ValidationFailed
 
-    if obj_id is not None and db.get(model, obj_id) is None:
+    if obj_id is None:
+        return None
+    row = db.get(model, obj_id)
+    if row is None:
         raise ValidationFailed(field, f"{model.__name__.lower()} {obj_id} does not exist")
+    return row

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar, Unpack
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -34,7 +34,6 @@ from uanl.models import (
 from uanl.notifications.channels import to_e164
 from uanl.notifications.service import (
     NotificationFields,
-    create_notification,
     create_notifications,
     make_dedupe_key,
     notification_values,
@@ -85,7 +84,27 @@ class Plan:
     report_id: int | None = None
 
 
-def emit(
+class Subjects(TypedDict, total=False):
+    """What an event is about and who caused it (the keyword arguments of `notify`)."""
+
+    ticket: Ticket | None
+    visit: ScheduledVisit | None
+    report: Report | None
+    comment: TicketComment | None
+    actor: Operator | None
+    extra: dict[str, Any] | None
+
+
+def emit(db: Session, event: str, **subjects: Unpack[Subjects]) -> list[Notification]:
+    """Create this event's notification rows; returns the rows that are new."""
+    ids = notify(db, event, **subjects)
+    if not ids:
+        return []
+    stmt = select(Notification).where(Notification.id.in_(ids)).order_by(Notification.id)
+    return list(db.scalars(stmt))
+
+
+def notify(
     db: Session,
     event: str,
     *,
@@ -95,8 +114,9 @@ def emit(
     comment: TicketComment | None = None,
     actor: Operator | None = None,
     extra: dict[str, Any] | None = None,
-) -> list[Notification]:
-    """Create this event's notification rows; returns the rows that are new."""
+) -> list[int]:
+    """`emit` without loading the rows back: one INSERT for the event's recipients and one
+    delivery task after commit; returns the ids of the new rows (for request paths)."""
     if event not in EVENTS:
         raise ValueError(f"unknown notification event {event!r}; known: {', '.join(EVENTS)}")
     settings = config.get_settings()
@@ -117,8 +137,8 @@ def emit(
         plan = _report_plan(db, report, settings)
     if plan is None:
         return []
-    rows = (create_notification(db, **fields) for fields in _fields(event, plan, ticket, settings))
-    return [row for row in rows if row is not None]
+    values = [notification_values(**fields) for fields in _fields(event, plan, ticket, settings)]
+    return sorted(create_notifications(db, values))
 
 
 def emit_for_tickets(

@@ -211,7 +211,10 @@ def create_notifications(db: Session, rows: list[dict[str, Any]]) -> list[int]:
     pending.sort()
     for start in range(0, len(pending), BATCH_SIZE):
         chunk = pending[start : start + BATCH_SIZE]
-        enqueue_after_commit(db, DELIVER_BATCH_TASK, chunk, _options=TASK_OPTIONS)
+        if len(chunk) == 1:  # no fan-out message for a single row
+            enqueue_after_commit(db, DELIVER_TASK, chunk[0], _options=TASK_OPTIONS)
+        else:
+            enqueue_after_commit(db, DELIVER_BATCH_TASK, chunk, _options=TASK_OPTIONS)
     return new
 
 

@@ -199,7 +199,7 @@ def _storage_key(report: Report, fmt: str) -> str:
 
 def _finish(report_id: int, key: str, count: int, storage: Storage) -> None:
     from uanl.core.db import session_scope
-    from uanl.notifications.events import emit
+    from uanl.notifications.events import notify
 
     settings = config.get_settings()
     now = utcnow()
@@ -216,7 +216,7 @@ def _finish(report_id: int, key: str, count: int, storage: Storage) -> None:
         report.error = None
         db.flush()
         if report.requested_by_id is not None:
-            emit(db, "report.ready", report=report)
+            notify(db, "report.ready", report=report)
         delivery = (report.parameters or {}).get(DELIVERY_KEY) or {}
         for address in delivery.get("email_to") or []:
             _email_link(db, report, address)

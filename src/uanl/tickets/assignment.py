@@ -111,7 +111,7 @@ def auto_assign(db: Session, ticket: Ticket, now: datetime | None = None) -> Ope
 
 def _assign_locked(db: Session, ticket: Ticket, now: datetime) -> Operator | None:
     """The decision itself; the caller holds the assignment lock."""
-    from uanl.notifications.events import emit
+    from uanl.notifications.events import notify
     from uanl.tickets.service import record_event
 
     chosen, over = choose(candidates(db), ticket.category, ticket.priority == TicketPriority.urgent)
@@ -138,7 +138,7 @@ def _assign_locked(db: Session, ticket: Ticket, now: datetime) -> Operator | Non
         actor_type="system",
     )
     db.flush()
-    emit(db, "ticket.assigned", ticket=ticket)
+    notify(db, "ticket.assigned", ticket=ticket)
     dash.publish_after_commit(db, dash.TICKET_ASSIGNED, dash.ticket_data(ticket))
     return operator
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from uanl.audit.listener import MASK
 from uanl.core import config
-from uanl.core.crud import apply_changes, ensure_exists, jsonable
+from uanl.core.crud import apply_changes, ensure_exists, jsonable, load_reference
 from uanl.core.crypto import EncryptedText
 from uanl.core.errors import Conflict, Forbidden, ValidationFailed
 from uanl.core.errors import InvalidTransition as InvalidTransitionError
@@ -29,7 +29,7 @@ from uanl.models import (
     TicketTag,
     utcnow,
 )
-from uanl.notifications.events import emit
+from uanl.notifications.events import notify
 from uanl.sla import service as sla
 from uanl.tickets import lifecycle
 from uanl.tickets.schemas import CommentCreate, TicketCreate, TicketUpdate
@@ -83,7 +83,9 @@ def _check_assignee(db: Session, assignee_id: int | None) -> None:
 def create_ticket(
     db: Session, data: TicketCreate, actor: Operator | None, *, actor_type: str | None = None
 ) -> Ticket:
-    ensure_exists(db, Client, data.client_id, "client_id")
+    # Held here: the session's identity map is weak, and the SLA tier and the client's
+    # notification read this same row again later in the request.
+    client = load_reference(db, Client, data.client_id, "client_id")
     _check_assignee(db, data.assignee_id)
     if (
         actor is not None
@@ -103,6 +105,9 @@ def create_ticket(
     if ticket.assignee_id is not None:
         ticket.assigned_at = now
     ticket.tag_rows = [TicketTag(tag=t) for t in data.tags]
+    # Deadlines before the INSERT: one statement writes the ticket with them (and one audit
+    # row describes it), instead of an INSERT followed by an UPDATE.
+    sla.apply_sla(db, ticket, now, reason="created", tier=client.tier.value if client else None)
     db.add(ticket)
     db.flush()
     record_event(
@@ -114,12 +119,10 @@ def create_ticket(
         | ({"tags": [None, data.tags]} if data.tags else {}),
         actor_type=actor_type,
     )
-    sla.apply_sla(db, ticket, now, reason="created")
-    db.flush()
     dash.publish_after_commit(db, dash.TICKET_CREATED, dash.ticket_data(ticket))
-    emit(db, "ticket.created", ticket=ticket, actor=actor)
+    notify(db, "ticket.created", ticket=ticket, actor=actor)
     if ticket.assignee_id is not None:
-        emit(db, "ticket.assigned", ticket=ticket, actor=actor)
+        notify(db, "ticket.assigned", ticket=ticket, actor=actor)
     else:
         from uanl.tickets.assignment import assign_or_defer
 
@@ -186,10 +189,10 @@ def _emit_update_events(
         event = (
             "ticket.resolved" if ticket.state == TicketState.resolved else "ticket.state_changed"
         )
-        emit(db, event, ticket=ticket, actor=actor, extra={"from": changes["state"][0]})
+        notify(db, event, ticket=ticket, actor=actor, extra={"from": changes["state"][0]})
     if "assignee_id" in changes:
         if ticket.assignee_id is not None:
-            emit(db, "ticket.assigned", ticket=ticket, actor=actor)
+            notify(db, "ticket.assigned", ticket=ticket, actor=actor)
         elif ticket.state in OPEN_STATES:
             from uanl.tickets.assignment import auto_assign
 
@@ -265,7 +268,7 @@ def add_comment(db: Session, ticket: Ticket, data: CommentCreate, actor: Operato
     )
     db.flush()
     if not data.is_internal:
-        emit(db, "ticket.comment_added", ticket=ticket, comment=comment, actor=actor)
+        notify(db, "ticket.comment_added", ticket=ticket, comment=comment, actor=actor)
     return comment
 
 

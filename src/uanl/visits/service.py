@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from uanl.core import config
-from uanl.core.crud import apply_changes
+from uanl.core.crud import apply_changes, load_reference
 from uanl.core.errors import Conflict, Forbidden, InvalidTransition, ValidationFailed
 from uanl.dashboards import events as dash
 from uanl.models import Client, Operator, Role, ScheduledVisit, Ticket, VisitState, utcnow
-from uanl.notifications.events import emit
+from uanl.notifications.events import notify
 from uanl.visits import scheduling
 from uanl.visits.schemas import (
     CalendarDay,
@@ -166,7 +166,7 @@ def create_visit(
     db.add(visit)
     db.flush()
     _audit(visit, actor, "scheduled", {"operator_id": operator_id, "forced": forced})
-    emit(db, "visit.scheduled", visit=visit, actor=actor)
+    notify(db, "visit.scheduled", visit=visit, actor=actor)
     dash.publish_after_commit(db, dash.VISIT_CREATED, dash.visit_data(visit))
     return visit
 
@@ -197,7 +197,7 @@ def update_visit(
     _flush(db, visit)
     _audit(visit, actor, "updated", changes)
     if "operator_id" in changes:
-        emit(db, "visit.rescheduled", visit=visit, actor=actor, extra={"changes": changes})
+        notify(db, "visit.rescheduled", visit=visit, actor=actor, extra={"changes": changes})
     return changes
 
 
@@ -234,7 +234,7 @@ def reschedule_visit(
     visit.reminder_1h_sent_at = None
     _flush(db, visit)
     _audit(visit, actor, "rescheduled", previous)
-    emit(db, "visit.rescheduled", visit=visit, actor=actor, extra={"changes": previous})
+    notify(db, "visit.rescheduled", visit=visit, actor=actor, extra={"changes": previous})
     return visit
 
 
@@ -269,7 +269,7 @@ def change_state(
     _audit(visit, actor, "state", {"state": [previous.value, target.value]})
     dash.publish_after_commit(db, dash.VISIT_UPDATED, dash.visit_data(visit))
     if target == VisitState.cancelled:
-        emit(db, "visit.cancelled", visit=visit, actor=actor, extra={"reason": reason})
+        notify(db, "visit.cancelled", visit=visit, actor=actor, extra={"reason": reason})
     return visit
 
 
@@ -322,7 +322,7 @@ def send_due_reminders(db: Session, now: datetime | None = None) -> int:
             .execution_options(populate_existing=True)
         )
         for visit in visits:
-            emit(db, event, visit=visit)
+            notify(db, event, visit=visit)
             sent += 1
     return sent
 
@@ -331,12 +331,7 @@ def send_due_reminders(db: Session, now: datetime | None = None) -> int:
 
 
 def _ticket(db: Session, ticket_id: int | None) -> Ticket | None:
-    if ticket_id is None:
-        return None
-    ticket = db.get(Ticket, ticket_id)
-    if ticket is None:
-        raise ValidationFailed("ticket_id", f"ticket {ticket_id} does not exist")
-    return ticket
+    return load_reference(db, Ticket, ticket_id, "ticket_id")
 
 
 def _client(db: Session, client_id: int | None, ticket: Ticket | None) -> Client:
