@@ -102,8 +102,10 @@ def configure_celery(settings: Settings | None = None) -> Celery:
         worker_hijack_root_logger=False,
         beat_schedule=BEAT_SCHEDULE,
         beat_schedule_filename=str(settings.data_dir / "celerybeat-schedule"),
+        # Workers report received/started/succeeded/failed (what Flower shows). No
+        # "task-sent" event: it is a second broker publish for every task a request queues.
         worker_send_task_events=True,
-        task_send_sent_event=True,
+        task_send_sent_event=False,
     )
     return celery_app
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 import jwt
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -71,6 +72,12 @@ def request_claims(scope: Scope) -> dict[str, object] | None:
     if _CLAIMS_KEY not in scope:
         scope[_CLAIMS_KEY] = bearer_claims(scope)
     claims: dict[str, object] | None = scope[_CLAIMS_KEY]
+    return claims
+
+
+def cached_claims(scope: Scope) -> dict[str, Any] | None:
+    """The claims `request_claims` verified for this request, if it ran and they were valid."""
+    claims: dict[str, Any] | None = scope.get(_CLAIMS_KEY)
     return claims
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 import jwt
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
+from uanl.audit.context import cached_claims
 from uanl.core.db import get_db
 from uanl.core.errors import Forbidden, Unauthorized
 from uanl.core.security import decode_access_token
@@ -20,11 +21,22 @@ oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=F
 DB = Annotated[Session, Depends(get_db, scope="function")]
 
 
-def current_operator(db: DB, token: Annotated[str | None, Depends(oauth2_scheme)]) -> Operator:
+def current_operator(
+    request: Request, db: DB, token: Annotated[str | None, Depends(oauth2_scheme)]
+) -> Operator:
+    # The audit middleware has already verified this request's bearer token (the same
+    # header); it is decoded again only to say why it failed.
+    return operator_for_token(db, token, cached_claims(request.scope))
+
+
+def operator_for_token(
+    db: Session, token: str | None, verified: dict[str, Any] | None = None
+) -> Operator:
+    """The active operator behind an access token (`verified`: its claims, already checked)."""
     if not token:
         raise Unauthorized("Not authenticated: send 'Authorization: Bearer <token>'")
     try:
-        claims = decode_access_token(token)
+        claims = verified or decode_access_token(token)
         operator_id = int(claims["sub"])
     except jwt.ExpiredSignatureError as exc:
         raise Unauthorized("Token expired; refresh it or log in again") from exc

@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from uanl.auth.dependencies import current_operator, oauth2_scheme
+from uanl.auth.dependencies import oauth2_scheme, operator_for_token
 from uanl.core import db as dbmod
 from uanl.dashboards.broker import Event, MemoryBroker, RedisBroker, id_key
 from uanl.models import Operator
@@ -29,7 +29,7 @@ def stream_operator(
 ) -> Operator:
     """The operator behind the bearer header or the `access_token` query parameter."""
     with dbmod.session_scope() as db:
-        operator = current_operator(db, header_token or access_token)
+        operator = operator_for_token(db, header_token or access_token)
         db.expunge(operator)
     return operator
 

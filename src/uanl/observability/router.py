@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from uanl.auth.dependencies import DB, current_operator, oauth2_scheme
+from uanl.auth.dependencies import DB, oauth2_scheme, operator_for_token
 from uanl.core.config import Settings
 from uanl.core.errors import Forbidden
 from uanl.models import Role
@@ -29,7 +29,7 @@ def metrics_reader(
     expected = app_settings(request).metrics_token
     if token and expected and hmac.compare_digest(token.encode(), expected.encode()):
         return
-    operator = current_operator(db, token)  # 401 without a valid token
+    operator = operator_for_token(db, token)  # 401 without a valid token
     if operator.role != Role.admin:
         raise Forbidden("Metrics need an admin token or the METRICS_TOKEN")
 

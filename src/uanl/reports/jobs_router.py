@@ -16,8 +16,8 @@ from uanl.auth.dependencies import (
     AdminOnly,
     AnyStaff,
     SupervisorOrAdmin,
-    current_operator,
     oauth2_scheme,
+    operator_for_token,
 )
 from uanl.core import config
 from uanl.core.errors import Conflict, Forbidden, NotFound
@@ -129,7 +129,7 @@ def download(
         if report is None or not jobs.check_download_token(token, report_id, utcnow()):
             raise Forbidden("this download link is invalid or has expired")
     else:
-        report = _visible(db, report_id, current_operator(db, bearer))
+        report = _visible(db, report_id, operator_for_token(db, bearer))
     if report.status != ReportStatus.done or not report.file_path:
         raise Conflict(f"report job {report_id} is {report.status.value}, not done")
     storage = get_storage()
