@@ -46,6 +46,7 @@ from sqlalchemy.engine import make_url
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import check_keys, orm_session, upsert_admin, use_bench_keys  # noqa: E402
 
+BENCH_DIR = Path(__file__).resolve().parent
 DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/uanl_bench"
 ADMIN_EMAIL = "bench-admin@bench.uanl.mx"
 P99_TARGET_MS = 50.0
@@ -293,8 +294,11 @@ def free_port() -> int:
 _LOGS: dict[int, Path] = {}
 
 
-def start_server(db_url: str, port: int, workers: int, data_dir: str) -> subprocess.Popen[bytes]:
-    """`uanl serve`; its environment carries the bench keys (`use_bench_keys`)."""
+def start_server(
+    db_url: str, port: int, workers: int, data_dir: str, cmd: list[str] | None = None
+) -> subprocess.Popen[bytes]:
+    """`uanl serve` (or `cmd`, served the same way); its environment carries the bench keys
+    (`use_bench_keys`)."""
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
     env |= {
         "DATABASE_URL": db_url,
@@ -306,8 +310,10 @@ def start_server(db_url: str, port: int, workers: int, data_dir: str) -> subproc
         # This measures the API, not the rate limiter (300 requests/minute per token).
         "RATE_LIMIT_ENABLED": "false",
     }
-    uanl = str(Path(sys.executable).with_name("uanl"))
-    cmd = [uanl, "serve", "--port", str(port), "--workers", str(workers)]
+    if cmd is None:
+        uanl = str(Path(sys.executable).with_name("uanl"))
+        cmd = [uanl, "serve", "--port", str(port), "--workers", str(workers)]
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(BENCH_DIR), env.get("PYTHONPATH")]))
     print("server:", shlex.join(cmd), flush=True)
     # The server's log goes to a file: an unread pipe fills up and stalls the server.
     path = Path(data_dir) / "server.log"
