@@ -361,26 +361,19 @@ def _recompute(db: Session, family: str, tz: ZoneInfo, days: Iterable[date]) -> 
 
 
 def _all_days(db: Session, family: str, tz: ZoneInfo) -> list[date]:
+    """The local days that hold data: a first build costs what the data spans, not what
+    lies between its oldest and newest instant (one call dated 1900 made that a century)."""
     if family == "calls":
         columns: list[Any] = [Call.started_at]
     else:
         columns = [Ticket.created_at, Ticket.resolved_at, Ticket.first_responded_at]
         columns.append(Ticket.assigned_at)
-    bounds = db.execute(
-        select(*[func.min(c) for c in columns], *[func.max(c) for c in columns])
-    ).one()
-    moments = [_aware(m) for m in bounds if m is not None]
-    if not moments:
-        return []
-    first, last = _day_of(min(moments), tz), _day_of(max(moments), tz)
-    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
-
-
-def _aware(value: Any) -> datetime:
-    """min()/max() over an instant column: a datetime (PostgreSQL) or text (SQLite)."""
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
+    days: set[date] = set()
+    for column in columns:
+        day = bucket_expr(db, column, "day", tz)
+        stmt = select(day).where(column.is_not(None)).group_by(day)
+        days.update(as_bucket_date(value) for value in db.scalars(stmt))
+    return sorted(days)
 
 
 def _refresh(
