@@ -295,11 +295,19 @@ _LOGS: dict[int, Path] = {}
 
 
 def start_server(
-    db_url: str, port: int, workers: int, data_dir: str, cmd: list[str] | None = None
+    db_url: str,
+    port: int,
+    workers: int,
+    data_dir: str,
+    cmd: list[str] | None = None,
+    redis_url: str | None = None,
 ) -> subprocess.Popen[bytes]:
     """`uanl serve` (or `cmd`, served the same way); its environment carries the bench keys
-    (`use_bench_keys`)."""
+    (`use_bench_keys`). With `redis_url` the server runs as production does (Celery broker,
+    dashboard events and the health check on Redis); without it, the embedded queue."""
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
+    if redis_url:
+        env["REDIS_URL"] = redis_url
     env |= {
         "DATABASE_URL": db_url,
         "UANL_ENV": "development",
@@ -527,6 +535,11 @@ def main() -> None:
     ap.add_argument("--latency-concurrency", type=int, default=1)
     ap.add_argument("--tool", choices=("auto", "hey", "httpx"), default="auto")
     ap.add_argument("--no-explain", action="store_true", help="skip EXPLAIN of slow queries")
+    ap.add_argument(
+        "--redis-url",
+        help="serve as production does, with Redis (e.g. redis://127.0.0.1:6379/9); "
+        "default: the embedded queue",
+    )
     args = ap.parse_args()
     print("command:", shlex.join([Path(sys.executable).name, *sys.argv]))
     print(f"machine: {os.cpu_count()} CPUs, {platform_line(args.db_url)}")
@@ -546,7 +559,7 @@ def main() -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory(prefix="uanl-bench-") as data_dir:
-        proc = start_server(args.db_url, port, args.workers, data_dir)
+        proc = start_server(args.db_url, port, args.workers, data_dir, redis_url=args.redis_url)
         try:
             wait_healthy(base, proc)
             token = httpx.post(
@@ -642,7 +655,8 @@ def report(results: list[Result], commands: list[str], args: argparse.Namespace,
         return fmt.format(v) if v is not None else "-"
 
     print(
-        f"\nload tool: {tool}; server: uanl serve --workers {args.workers}; tickets in DB ≥ "
+        f"\nload tool: {tool}; server: uanl serve --workers {args.workers}"
+        f"{' with REDIS_URL' if args.redis_url else ' (embedded queue)'}; tickets in DB ≥ "
         f"{args.tickets:,}"
     )
     print(

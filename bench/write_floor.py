@@ -47,6 +47,7 @@ def main() -> None:
     ap.add_argument("--duration", type=float, default=8.0, help="seconds per measurement")
     ap.add_argument("--concurrency", type=int, default=32)
     ap.add_argument("--rounds", type=int, default=2, help="each endpoint once per round")
+    ap.add_argument("--redis-url", help="serve with Redis, as production does")
     args = ap.parse_args()
     if not shutil.which("hey"):
         raise SystemExit("needs hey (Debian package 'hey')")
@@ -64,7 +65,9 @@ def main() -> None:
     floor_app = str(Path(__file__).resolve().with_name("_floor_app.py"))
     cmd = [sys.executable, floor_app, "--port", str(port), "--workers", str(args.workers)]
     with tempfile.TemporaryDirectory(prefix="uanl-floor-") as data_dir:
-        proc = bench.start_server(args.db_url, port, args.workers, data_dir, cmd=cmd)
+        proc = bench.start_server(
+            args.db_url, port, args.workers, data_dir, cmd=cmd, redis_url=args.redis_url
+        )
         try:
             bench.wait_healthy(base, proc)
             token = httpx.post(
@@ -126,7 +129,9 @@ def report(rates: dict[str, list[float]], args: argparse.Namespace) -> None:
     health = statistics.median(rates["GET /api/v1/health"])
     print(
         f"\nhey -c {args.concurrency} -z {args.duration:g}s, {args.rounds} round(s), "
-        f"{args.workers} uvicorn processes; median req/s and ratio to /health"
+        f"{args.workers} uvicorn processes"
+        f"{', REDIS_URL set' if args.redis_url else ', embedded queue'}; "
+        "median req/s and ratio to /health"
     )
     print(f"{'endpoint':<36}{'rounds (req/s)':>26}{'median':>10}{'ratio':>8}")
     for name, values in rates.items():
