@@ -7,10 +7,11 @@ operations working on SQLite (see DESIGN.md).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import anyio.to_thread
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -92,26 +93,39 @@ def session_factory() -> sessionmaker[Session]:
     return _session_factory
 
 
+def finish(session: Session, exc: BaseException | None) -> None:
+    """End a unit of work: commit and send the tasks it queued (`exc` None), or roll back;
+    always close. A failing commit is rolled back and re-raised. Some refusals must still
+    record why (a revoked token family, a failed login): `commit_anyway` on the error."""
+    try:
+        if exc is None:
+            try:
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            # A unit of work that never touched the database fires no after_commit event.
+            from uanl.core.tasks import send_pending
+
+            send_pending(session)
+        elif getattr(exc, "commit_anyway", False):
+            session.commit()
+        else:
+            session.rollback()
+    finally:
+        session.close()
+
+
 @contextmanager
 def session_scope() -> Iterator[Session]:
     """A unit of work for tasks and commands: commit on success, roll back on error."""
     session = session_factory()()
     try:
         yield session
-        session.commit()
-        # A unit of work that never touched the database fires no after_commit event.
-        from uanl.core.tasks import send_pending
-
-        send_pending(session)
     except BaseException as exc:
-        # Some refusals must still record why (a revoked token family, a failed login).
-        if getattr(exc, "commit_anyway", False):
-            session.commit()
-        else:
-            session.rollback()
+        finish(session, exc)
         raise
-    finally:
-        session.close()
+    finish(session, None)
 
 
 @contextmanager
@@ -127,10 +141,19 @@ def read_scope() -> Iterator[Session]:
             session.close()
 
 
-def get_db() -> Iterator[Session]:
-    """FastAPI dependency (used with scope="function" so the commit precedes the response)."""
-    with session_scope() as session:
+async def get_db() -> AsyncIterator[Session]:
+    """FastAPI dependency (used with scope="function" so the commit precedes the response).
+
+    Async on purpose: opening a Session does no I/O, so only the commit or rollback goes to
+    a worker thread. A sync generator dependency costs a thread hop to enter and another to
+    leave, on every request."""
+    session = session_factory()()
+    try:
         yield session
+    except BaseException as exc:
+        await anyio.to_thread.run_sync(finish, session, exc)
+        raise
+    await anyio.to_thread.run_sync(finish, session, None)
 
 
 def ping(engine: Engine | None = None) -> None:
