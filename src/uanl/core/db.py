@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import anyio
 import anyio.to_thread
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
@@ -151,9 +152,13 @@ async def get_db() -> AsyncIterator[Session]:
     try:
         yield session
     except BaseException as exc:
-        await anyio.to_thread.run_sync(finish, session, exc)
+        # Shielded: a request cancelled mid-way (client gone) still rolls back and returns
+        # its connection to the pool.
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(finish, session, exc)
         raise
-    await anyio.to_thread.run_sync(finish, session, None)
+    with anyio.CancelScope(shield=True):
+        await anyio.to_thread.run_sync(finish, session, None)
 
 
 def ping(engine: Engine | None = None) -> None:
