@@ -4,6 +4,7 @@ and give the connection back even when the request is cancelled (client gone).""
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import anyio
@@ -39,7 +40,10 @@ def _drive(action: str, name: str) -> Any:
                     await gen.athrow(asyncio.CancelledError())
         return session
 
-    return anyio.run(main)
+    # A thread of its own: an earlier test (Playwright's sync API) may leave an event loop
+    # running in this one.
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(anyio.run, main).result()
 
 
 @pytest.mark.parametrize(("action", "kept"), [("return", 1), ("error", 0), ("cancel", 0)])
