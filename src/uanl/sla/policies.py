@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from uanl.core import config
 from uanl.models import BusinessCalendar as CalendarRow
@@ -189,11 +190,20 @@ def _build(db: Session) -> SlaConfig:
 
 
 def client_tiers(db: Session, client_ids: Iterable[int | None]) -> dict[int, str]:
-    ids = sorted({i for i in client_ids if i is not None})
-    if not ids:
-        return {}
-    rows = db.execute(select(Client.id, Client.tier).where(Client.id.in_(ids))).all()
-    return {cid: tier.value for cid, tier in rows}
+    """Each client's tier: from the session when the row is loaded there (a request that
+    just validated the client), else one query for the rest."""
+    tiers: dict[int, str] = {}
+    missing: list[int] = []
+    for cid in sorted({i for i in client_ids if i is not None}):
+        loaded = db.identity_map.get(identity_key(Client, cid))
+        if isinstance(loaded, Client):
+            tiers[cid] = loaded.tier.value
+        else:
+            missing.append(cid)
+    if missing:
+        rows = db.execute(select(Client.id, Client.tier).where(Client.id.in_(missing))).all()
+        tiers |= {cid: tier.value for cid, tier in rows}
+    return tiers
 
 
 DEFAULT_POLICIES = (

@@ -24,7 +24,7 @@ Python) and :func:`refresh_statuses` (set-based SQL) apply the same rule.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 from sqlalchemy import (
     CursorResult,
@@ -58,20 +58,12 @@ def at_risk_fraction() -> float:
 # -- one ticket ---------------------------------------------------------------------------------
 
 
-def apply_sla(
-    db: Session,
-    ticket: Ticket,
-    now: datetime,
-    *,
-    reason: str = "created",
-    tier: str | None | Literal[False] = False,
-) -> None:
+def apply_sla(db: Session, ticket: Ticket, now: datetime, *, reason: str = "created") -> None:
     """Pick the policy and (re)compute `first_response_due_at`, `resolution_due_at`,
     `sla_status`; keeps time already paused. Called on create and when priority, client
-    (tier) or policy changes. `tier`: the client's, when the caller has it loaded."""
+    (tier) or policy changes."""
     cfg = load_config(db)
-    if tier is False:
-        tier = client_tiers(db, [ticket.client_id]).get(ticket.client_id or 0)
+    tier = client_tiers(db, [ticket.client_id]).get(ticket.client_id or 0)
     compute(ticket, cfg, tier, now)
 
 

@@ -85,7 +85,7 @@ def create_ticket(
 ) -> Ticket:
     # Held here: the session's identity map is weak, and the SLA tier and the client's
     # notification read this same row again later in the request.
-    client = load_reference(db, Client, data.client_id, "client_id")
+    _client = load_reference(db, Client, data.client_id, "client_id")
     _check_assignee(db, data.assignee_id)
     if (
         actor is not None
@@ -107,7 +107,7 @@ def create_ticket(
     ticket.tag_rows = [TicketTag(tag=t) for t in data.tags]
     # Deadlines before the INSERT: one statement writes the ticket with them (and one audit
     # row describes it), instead of an INSERT followed by an UPDATE.
-    sla.apply_sla(db, ticket, now, reason="created", tier=client.tier.value if client else None)
+    sla.apply_sla(db, ticket, now, reason="created")
     db.add(ticket)
     db.flush()
     record_event(
