@@ -1,6 +1,7 @@
 """`uanl keys rotate`: re-seal every encrypted value with the primary key, refresh blind indexes.
 
-Walks every table that has encrypted columns in id order, one transaction per batch (rows
+Walks every table that has encrypted columns in primary-key order (the stored
+Idempotency-Key replay bodies included), one transaction per batch (rows
 locked with FOR UPDATE on PostgreSQL, so a concurrent edit waits instead of being lost).
 Values already under the primary key are only checked (decrypted), not rewritten, so a
 second run changes nothing. Blind indexes are recomputed from the plaintext: after a change
@@ -12,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, Table, Text, select, type_coerce, update
+from sqlalchemy import Column, Table, Text, select, tuple_, type_coerce, update
 
 from uanl.core.crypto import EncryptedText, Keyring, keyring
 from uanl.core.db import session_scope
@@ -59,24 +60,24 @@ def _rotate_table(
     indexes = {c.name: table.c[f"{c.name}_bidx"] for c in sealed if f"{c.name}_bidx" in table.c}
     # Read the stored tokens as plain text: the column type would decrypt them.
     raw = [type_coerce(c, Text()).label(c.name) for c in sealed]
-    last = 0
+    # Batches walk the primary key: `id` mostly, (key, scope) for idempotency_keys.
+    pk = list(table.primary_key.columns)
+    last: tuple[Any, ...] | None = None
     while True:
         with session_scope() as db:
-            rows = db.execute(
-                select(table.c.id, *raw, *indexes.values())
-                .where(table.c.id > last)
-                .order_by(table.c.id)
-                .limit(batch_size)
-                .with_for_update()
-            ).all()
+            stmt = select(*pk, *raw, *indexes.values())
+            if last is not None:
+                stmt = stmt.where(tuple_(*pk) > tuple_(*last))
+            rows = db.execute(stmt.order_by(*pk).limit(batch_size).with_for_update()).all()
             if not rows:
                 return report
             for row in rows:
                 changes = _row_changes(ring, row._mapping, sealed, indexes, report)
                 if changes:
-                    db.execute(update(table).where(table.c.id == row.id).values(changes))
+                    match = [c == row._mapping[c.name] for c in pk]
+                    db.execute(update(table).where(*match).values(changes))
             report.rows += len(rows)
-            last = rows[-1].id
+            last = tuple(rows[-1]._mapping[c.name] for c in pk)
 
 
 def _row_changes(

@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from uanl.core.crypto import EncryptedText
+from uanl.core.crypto import EncryptedJSON, EncryptedText
 from uanl.models.base import (
     Base,
     IdMixin,
@@ -169,7 +169,11 @@ class TicketComment(IdMixin, Base):
 
 
 class IdempotencyRecord(Base):
-    """The first answer to a request carrying an Idempotency-Key, replayed on retries."""
+    """The first answer to a request carrying an Idempotency-Key, replayed on retries.
+
+    The stored answer quotes contact data (a ticket's requester e-mail), so it is sealed
+    like the contact columns (one AES-GCM token, same keys, re-sealed by `uanl keys rotate`).
+    """
 
     __tablename__ = "idempotency_keys"
 
@@ -177,7 +181,7 @@ class IdempotencyRecord(Base):
     scope: Mapped[str] = mapped_column(String(120), primary_key=True)
     request_hash: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int] = mapped_column(Integer)
-    response: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    response: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON("idempotency_keys.response"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (Index(None, "created_at"),)

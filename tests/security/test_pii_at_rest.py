@@ -1,0 +1,278 @@
+"""Issue 12, item 3: a client's e-mail, phone and RFC are nowhere at rest in plaintext.
+
+A client is created through the API, tickets for it are created with an Idempotency-Key
+(so the replay bodies are stored) and replayed, notifications and a Watson exchange name
+it, and its contact data is edited. Then every byte the service keeps is searched: the
+`pg_dump` of schema uanl (PostgreSQL) or the SQLite file with its -wal/-shm, every file
+under the data dir (queue messages, reports, outbox...) and an INFO log file, for the
+values as sent, their stored (normalised) forms and case variations.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from loguru import logger
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from tests.conftest import Backend, auth_header, make_operator
+from tests.watson.watson_fixtures import key_headers, wsettings
+from uanl.core import db as dbmod
+from uanl.core.crypto import generate_key, key_id, parse_key
+from uanl.core.keyrotation import rotate
+from uanl.core.validators import rfc_check_digit
+from uanl.models import Role
+
+__all__ = ["wsettings"]
+
+TAG = uuid.uuid4().hex[:6]
+# Unique per run, so files left in the session's data dir by other tests cannot match.
+EMAIL = f"Xochitl.Quintanilla.{TAG}@Ferreteria-Sabinas.mx"
+PHONE_DIGITS = f"866{int(TAG, 16) % 10_000_000:07d}"
+PHONE = f"+52 ({PHONE_DIGITS[:3]}) {PHONE_DIGITS[3:6]}-{PHONE_DIGITS[6:]}"
+
+
+def _rfc() -> str:
+    """A valid company RFC (3 letters, YYMMDD, homoclave with its check digit)."""
+    day = int(TAG, 16) % 28 + 1
+    base = f"QXS9203{day:02d}{TAG[0].upper()}{TAG[1].upper()}"
+    return base + rfc_check_digit(base)
+
+
+RFC = _rfc()
+NEEDLES = {
+    "email": EMAIL.lower(),  # case-insensitive search below covers every case variation
+    "email local part": EMAIL.split("@")[0].lower(),
+    "phone digits": PHONE_DIGITS,
+    "phone as sent": PHONE,
+    "rfc": RFC.lower(),
+}
+
+
+def _raw_store(backend: Backend) -> bytes:
+    """Everything the database keeps: the SQLite file (and -wal/-shm) or a pg_dump."""
+    dbmod.get_engine().dispose()  # close pooled connections so SQLite has written its pages
+    if backend.name == "sqlite":
+        path = Path(make_url(backend.url).database or "")
+        files = list(path.parent.glob(path.name + "*"))
+        assert path in files
+        return b"".join(p.read_bytes() for p in files)
+    url = make_url(backend.url)
+    dump = subprocess.run(
+        ["pg_dump", "--data-only", "--schema=uanl", "-h", url.host or "127.0.0.1"]
+        + ["-p", str(url.port or 5432), "-U", url.username or "postgres", url.database or ""],
+        check=True,
+        capture_output=True,
+        timeout=120,
+        env={**os.environ, "PGPASSWORD": url.password or ""},
+    ).stdout
+    assert b"COPY uanl.idempotency_keys" in dump  # the dump really holds the table
+    return dump
+
+
+def _data_dir_files(data_dir: Path, database: Path | None) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(data_dir)): p.read_bytes()
+        for p in data_dir.rglob("*")
+        if p.is_file() and (database is None or not p.name.startswith(database.name))
+    }
+
+
+def _leaks(blob: bytes) -> list[str]:
+    lowered = blob.lower()
+    return [name for name, value in NEEDLES.items() if value.lower().encode() in lowered]
+
+
+def _store_everything(client: Any, admin_h: dict[str, str]) -> dict[str, Any]:
+    made = client.post(
+        "/api/v1/clients/",
+        json={"name": f"Ferretería Sabinas {TAG}", "email": EMAIL, "phone": PHONE, "rfc": RFC},
+        headers={**admin_h, "Idempotency-Key": f"cliente-{TAG}"},
+    )
+    assert made.status_code == 201, made.text
+    cid = made.json()["id"]
+    assert made.json()["rfc"] == RFC and made.json()["email"] == EMAIL.lower()
+    tickets = []
+    for n in range(3):
+        body = {
+            "title": f"Falla de red {n}",
+            "client_id": cid,
+            "requester_name": "Xóchitl Quintanilla",
+            "requester_email": EMAIL,
+        }
+        key = {"Idempotency-Key": f"ticket-{TAG}-{n}"}
+        first = client.post("/api/v1/tickets/", json=body, headers={**admin_h, **key})
+        assert first.status_code == 201, first.text
+        # The replay is served from the stored body: same answer, contact data included.
+        again = client.post("/api/v1/tickets/", json=body, headers={**admin_h, **key})
+        assert again.status_code == 201, again.text
+        assert again.headers.get("Idempotent-Replayed") == "true"
+        assert again.json() == first.json()
+        assert again.json()["requester_email"].lower() == EMAIL.lower()
+        tickets.append(first.json()["id"])
+    for channel, target in (("email", {"to_client_id": cid}), ("sms", {"to_address": PHONE})):
+        sent = client.post(
+            "/api/v1/notifications/",
+            json={"channel": channel, "body": "Su equipo está listo", **target},
+            headers={**admin_h, "Idempotency-Key": f"aviso-{channel}-{TAG}"},
+        )
+        assert sent.status_code == 201, sent.text
+    edited = client.patch(
+        f"/api/v1/clients/{cid}",
+        json={"email": EMAIL.upper(), "phone": PHONE_DIGITS},
+        headers=admin_h,
+    )
+    assert edited.status_code == 200, edited.text
+    back = client.patch(f"/api/v1/clients/{cid}", json={"email": EMAIL}, headers=admin_h)
+    assert back.status_code == 200, back.text
+    found = client.get("/api/v1/clients/", params={"q": EMAIL.upper()}, headers=admin_h)
+    assert [c["id"] for c in found.json()["items"]] == [cid], found.text
+    said = client.post(
+        "/api/v1/watson/webhook",
+        json={
+            "text": "Se cayó la red en la sucursal, abre un ticket por favor",
+            "session_id": f"s-{TAG}",
+            "user": {"email": EMAIL, "name": "Xóchitl"},
+        },
+        headers=key_headers(**{"Idempotency-Key": f"watson-{TAG}"}),
+    )
+    assert said.status_code == 200, said.text
+    return {"client": cid, "tickets": tickets}
+
+
+@pytest.fixture
+def log_file(tmp_path: Path) -> Any:
+    """An INFO log file, as a production deployment keeps one."""
+    path = tmp_path / "uanl.log"
+    sink = logger.add(path, level="INFO", serialize=True)
+    yield path
+    logger.remove(sink)
+
+
+def test_contact_data_is_nowhere_at_rest_in_plaintext(
+    client, staff, admin_h, backend, wsettings, log_file
+):
+    ids = _store_everything(client, admin_h)
+    # The replay bodies are stored (sealed, not dropped): a replay of each ticket works.
+    with dbmod.get_engine().connect() as conn:
+        stored = conn.execute(
+            text("SELECT count(*) FROM idempotency_keys WHERE status_code = 201")
+        ).scalar_one()
+    assert stored >= len(ids["tickets"])
+
+    database = Path(make_url(backend.url).database or "") if backend.name == "sqlite" else None
+    found = {"database": _leaks(_raw_store(backend)), "log file": _leaks(log_file.read_bytes())}
+    data_dir = Path(backend.settings.data_dir)
+    files = _data_dir_files(data_dir, database)
+    assert any(name.startswith("queue") for name in files), sorted(files)  # tasks were queued
+    found.update({name: _leaks(blob) for name, blob in files.items()})
+    assert {where: what for where, what in found.items() if what} == {}
+
+
+def _replay_tokens() -> dict[tuple[str, str], str]:
+    with dbmod.get_engine().connect() as conn:
+        rows = conn.execute(text("SELECT key, scope, response FROM idempotency_keys")).all()
+    return {(r[0], r[1]): r[2] for r in rows}
+
+
+def _use_keys(monkeypatch: pytest.MonkeyPatch, backend: Backend, data_keys: str) -> None:
+    settings = backend.settings.model_copy(update={"data_encryption_keys": data_keys})
+    monkeypatch.setattr("uanl.core.config.get_settings", lambda: settings)
+
+
+def test_rotation_re_seals_replay_bodies_and_replays_survive_the_old_key(
+    client, backend, monkeypatch
+):
+    old, new = generate_key(), generate_key()
+    _use_keys(monkeypatch, backend, old)
+    headers = auth_header(make_operator("Rota Réplica", f"rota.{TAG}@uanl.mx", Role.admin))
+    body = {"title": "Sin impresora", "requester_email": EMAIL}
+    first = {}
+    for n in range(3):
+        key = {"Idempotency-Key": f"rota-{TAG}-{n}"}
+        resp = client.post(
+            "/api/v1/tickets/",
+            json={**body, "title": f"Sin impresora {n}"},
+            headers={**headers, **key},
+        )
+        assert resp.status_code == 201, resp.text
+        first[key["Idempotency-Key"]] = resp.json()
+    tokens = _replay_tokens()
+    assert len(tokens) == 3
+    assert all(t.startswith(f"enc1.{key_id(parse_key(old))}.") for t in tokens.values())
+    assert not any(EMAIL.lower() in t.lower() for t in tokens.values())
+
+    _use_keys(monkeypatch, backend, f"{new},{old}")
+    reports = {r.table: r for r in rotate(batch_size=1)}  # one row per batch: the keyset walk
+    assert reports["idempotency_keys"].rows == 3
+    assert reports["idempotency_keys"].reencrypted == 3
+    assert sum(r.reencrypted + r.reindexed for r in rotate()) == 0
+    assert all(t.startswith(f"enc1.{key_id(parse_key(new))}.") for t in _replay_tokens().values())
+
+    _use_keys(monkeypatch, backend, new)  # the old key is gone: replays still open
+    for n, (key, answer) in enumerate(first.items()):
+        again = client.post(
+            "/api/v1/tickets/",
+            json={**body, "title": f"Sin impresora {n}"},
+            headers={**headers, "Idempotency-Key": key},
+        )
+        assert again.status_code == 201, again.text
+        assert again.headers.get("Idempotent-Replayed") == "true"
+        assert again.json() == answer
+
+
+@pytest.mark.parametrize("backend_name", ["sqlite", "postgres"])
+def test_0012_seals_stored_replay_bodies_and_downgrade_opens_them(
+    backend_name, tmp_path, monkeypatch
+):
+    from tests.core.test_migrations import _keyed_database_at
+    from uanl.core import migrate
+    from uanl.core.db import build_engine
+    from uanl.models import IdempotencyRecord
+
+    url = _keyed_database_at("0011", backend_name, tmp_path, monkeypatch)
+    # More rows than one batch of the migration (500): the (key, scope) walk must go on.
+    plain = [
+        {
+            "k": f"k-{n:04d}",
+            "s": "tickets.create:1",
+            "r": json.dumps({"id": n, "requester_email": EMAIL}),
+        }
+        for n in range(501)
+    ]
+    engine = build_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO idempotency_keys (key, scope, request_hash, status_code, response, "
+                "created_at) VALUES (:k, :s, 'h', 201, :r, CURRENT_TIMESTAMP)"
+            ),
+            plain,
+        )
+    engine.dispose()
+    migrate.upgrade(url=url)
+    engine = build_engine(url)
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT response FROM idempotency_keys")).scalars().all()
+    assert len(stored) == 501
+    assert all(s.startswith("enc1.") and EMAIL.lower() not in s.lower() for s in stored)
+    with Session(engine) as db:
+        row = db.get(IdempotencyRecord, ("k-0500", "tickets.create:1"))
+        assert row is not None and row.response == {"id": 500, "requester_email": EMAIL}
+    engine.dispose()
+
+    migrate.downgrade("0011", url=url)
+    engine = build_engine(url)
+    with engine.connect() as conn:
+        opened = conn.execute(text("SELECT key, response FROM idempotency_keys ORDER BY key")).all()
+    engine.dispose()
+    back = [json.loads(r) if isinstance(r, str) else r for _, r in opened]
+    assert back == [{"id": n, "requester_email": EMAIL} for n in range(501)]
