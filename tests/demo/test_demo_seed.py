@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 import stat
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -18,10 +19,15 @@ from uanl.core.config import get_settings
 from uanl.core.security import verify_password
 from uanl.core.validators import normalise_rfc
 from uanl.demo.seed import demo_credentials, seed_database
-from uanl.models import Call, Client, Operator, Ticket, TicketEvent, TicketTag
+from uanl.models import Call, Client, Operator, ScheduledVisit, Ticket, TicketEvent, TicketTag
 from uanl.tickets.lifecycle import check_transition
+from uanl.visits.scheduling import desk_calendar
 
 TICKETS = 200
+TZ = ZoneInfo("America/Monterrey")
+# Explicit reference instants: the data never depends on the day the suite runs.
+WEDNESDAY = datetime(2026, 12, 2, 17, 30, tzinfo=TZ)
+SUNDAY_NIGHT = datetime(2026, 12, 6, 23, 30, tzinfo=TZ)
 
 
 @pytest.fixture
@@ -65,8 +71,9 @@ def _count(model: Any) -> int:
 
 def test_seed_builds_a_consistent_dataset(use_db: Callable[[Path], None], tmp_path: Path) -> None:
     use_db(tmp_path / "a")
-    summary = seed_database(tickets=TICKETS, seed=42, days=60)
+    summary = seed_database(tickets=TICKETS, seed=42, days=60, now=WEDNESDAY)
     assert f"{TICKETS} tickets" in summary
+    assert "up to 2026-12-02 12:00" in summary
 
     assert _count(Ticket) == TICKETS
     assert _count(Call) == 3 * TICKETS
@@ -128,11 +135,14 @@ def test_seed_builds_a_consistent_dataset(use_db: Callable[[Path], None], tmp_pa
     assert {t.priority.value for t in tickets} == {"low", "medium", "high", "urgent"}
     assert tag_count and tag_count > 0
     tz = get_settings().tz
-    today = datetime.now(tz).date()
-    assert any(t.created_at.astimezone(tz).date() == today for t in tickets)
+    # The reference day (a Wednesday) has its morning of tickets, and nothing after noon.
+    assert any(t.created_at.astimezone(tz).date() == WEDNESDAY.date() for t in tickets)
+    noon = WEDNESDAY.replace(hour=12, minute=0)
+    assert max(t.created_at for t in tickets) <= noon
+    assert max(e.created_at for e in events) <= noon
 
     # Idempotent: a second run (as `make run` does on every start) adds nothing.
-    again = seed_database(tickets=TICKETS, seed=42, days=60)
+    again = seed_database(tickets=TICKETS, seed=42, days=60, now=WEDNESDAY)
     assert "already" in again
     assert _count(Ticket) == TICKETS and _count(Call) == 3 * TICKETS
 
@@ -152,15 +162,14 @@ def test_seed_builds_a_consistent_dataset(use_db: Callable[[Path], None], tmp_pa
 def test_same_seed_same_rows_other_seed_other_rows(
     use_db: Callable[[Path], None], tmp_path: Path
 ) -> None:
-    today = datetime.now(get_settings().tz).date()
     dumps = []
     for name, seed in (("a", 42), ("b", 42), ("c", 7)):
         use_db(tmp_path / name)
-        seed_database(tickets=TICKETS, seed=seed, days=30, today=today)
+        seed_database(tickets=TICKETS, seed=seed, days=30, now=SUNDAY_NIGHT)
         dumps.append(
             {
                 model.__tablename__: _rows(model)
-                for model in (Ticket, TicketEvent, TicketTag, Call, Client)
+                for model in (Ticket, TicketEvent, TicketTag, Call, Client, ScheduledVisit)
             }
         )
         assert demo_credentials() is not None
@@ -173,3 +182,51 @@ def test_same_seed_same_rows_other_seed_other_rows(
     assert key(first["tickets"]) == key(second["tickets"])
     assert key(first["tickets"]) != key(other["tickets"])
     assert [r["rfc"] for r in first["clients"]] != [r["rfc"] for r in other["clients"]]
+
+
+def test_a_sunday_night_reference_gives_a_dataset_that_ends_before_it(
+    use_db: Callable[[Path], None], tmp_path: Path
+) -> None:
+    """Sunday has (almost) no desk traffic; the data still ends at the reference day's noon."""
+    use_db(tmp_path / "sun")
+    summary = seed_database(tickets=TICKETS, seed=42, days=60, now=SUNDAY_NIGHT)
+    assert "up to 2026-12-06 12:00" in summary
+    noon = SUNDAY_NIGHT.replace(hour=12, minute=0)
+    with core_db.session_scope() as s:
+        created = list(s.scalars(select(Ticket.created_at)))
+        calls = list(s.scalars(select(Call.started_at)))
+    assert len(created) == TICKETS and max(created) <= noon
+    assert max(calls) <= noon
+    # The week before it has its tickets (about 3 a day at this size).
+    days = {c.astimezone(TZ).date() for c in created}
+    assert len({SUNDAY_NIGHT.date() - timedelta(days=n) for n in range(1, 8)} & days) >= 4
+
+
+def test_seeded_visits_fall_inside_the_desk_business_calendar(
+    use_db: Callable[[Path], None], tmp_path: Path
+) -> None:
+    """Every seeded visit, past or ahead, lies wholly in working time of the desk's calendar
+    (the one the booking rules use) in local time: no Saturday afternoons, no holidays, no
+    evening overruns. The 75 days before 2026-12-02 include Revolución (Monday 2026-11-16)."""
+    use_db(tmp_path / "visits")
+    seed_database(tickets=1500, seed=42, days=75, now=WEDNESDAY)
+    with core_db.session_scope() as s:
+        visits = list(s.scalars(select(ScheduledVisit).order_by(ScheduledVisit.id)))
+        years = sorted(
+            {v.scheduled_start.year for v in visits} | {v.scheduled_end.year for v in visits}
+        )
+        desk = desk_calendar(s, years)
+    cal = desk.calendar
+    assert len(visits) >= 30
+    outside = []
+    for v in visits:
+        start, end = v.scheduled_start, v.scheduled_end
+        local = f"{start.astimezone(cal.zone):%a %Y-%m-%d %H:%M}-{end.astimezone(cal.zone):%H:%M}"
+        if not (
+            cal.is_open(start)
+            and cal.is_open(end - timedelta(microseconds=1))
+            and cal.business_time_between(start, end) == end - start
+        ):
+            outside.append((v.id, local))
+    assert outside == []
+    assert cal.is_holiday(WEDNESDAY.date().replace(month=11, day=16))

@@ -8,9 +8,10 @@ from itertools import accumulate
 from typing import Any
 
 from uanl.demo import names
-from uanl.demo.clock import PHONE, Clock, to_dt
+from uanl.demo.clock import PHONE, Clock, business_slot, to_dt
 from uanl.demo.people import DemoClient, DemoOperator
 from uanl.demo.tickets import HOUR, TicketRows, TicketSummary, VisitCandidate, lognormal
+from uanl.sla.calendar import BusinessCalendar
 
 # Outcomes of calls that did not open a ticket; `ticket_created` calls come from phone
 # tickets (about 15 % of all calls when calls are 3x the tickets).
@@ -143,9 +144,14 @@ def _call(
 
 
 def build_visits(
-    rng: random.Random, clock: Clock, candidates: list[VisitCandidate], first_id: int
+    rng: random.Random,
+    clock: Clock,
+    candidates: list[VisitCandidate],
+    first_id: int,
+    calendar: BusinessCalendar,
 ) -> list[dict[str, Any]]:
-    """On-site visits for some hardware/network/telephony tickets; no operator double-booked."""
+    """On-site visits for some hardware/network/telephony tickets, each wholly inside the
+    desk's business `calendar` (as the booking rules require); no operator double-booked."""
     busy: dict[int, list[tuple[float, float]]] = {}
     rows: list[dict[str, Any]] = []
     for c in candidates:
@@ -157,11 +163,11 @@ def build_visits(
             after = max(clock.end, c.first_response) + rng.uniform(0, 3 * 24 * HOUR)
         else:
             after = c.first_response + rng.uniform(0, 0.5) * (c.resolved - c.first_response)
-        start = clock.business_slot(rng, after)
+        start = business_slot(rng, after, length, calendar)
         for _ in range(6):
             if not any(s < start + length and start < e for s, e in busy.get(c.assignee_id, [])):
                 break
-            start = clock.business_slot(rng, start + length)
+            start = business_slot(rng, start + length, length, calendar)
         else:
             continue
         if c.resolved is not None and start + length > clock.end:

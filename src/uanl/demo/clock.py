@@ -1,4 +1,4 @@
-"""The demo's calendar: a fixed "now" per day and working-hour weighted instants."""
+"""The demo's calendar: a fixed "now" per day, working-hour weighted instants, visit slots."""
 
 from __future__ import annotations
 
@@ -8,9 +8,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from itertools import accumulate
 from zoneinfo import ZoneInfo
 
+from uanl.sla.calendar import BusinessCalendar
+
 # The dataset ends at this local hour of the anchor day, so "today" has a morning of data
 # while the rows stay identical for every run on the same day (no dependence on the clock).
 DEMO_END_HOUR = 12
+# How far ahead a visit slot is looked for (a calendar closed longer than this is refused).
+MAX_SLOT_SEARCH_DAYS = 60
 
 # Mon..Sun factors and hour-of-day weights (local time).
 PHONE_WEEKDAYS = (1.0, 1.0, 1.0, 1.0, 0.95, 0.45, 0.0)
@@ -70,16 +74,41 @@ class Clock:
             out.append(self.day_starts[day] + h * 3600 + rng.random() * 3600)
         return out
 
-    def business_slot(self, rng: random.Random, after: float) -> float:
-        """A visit start at 9-16h local on the first Monday-Saturday on or after `after`'s day."""
-        local = datetime.fromtimestamp(after, self.tz)
-        day = local.date()
-        while True:
-            if day.weekday() < 6:
-                start = datetime.combine(day, time(rng.randint(9, 16)), tzinfo=self.tz)
-                if start.timestamp() > after:
-                    return start.timestamp()
-            day += timedelta(days=1)
+
+def business_slot(
+    rng: random.Random, after: float, length: float, calendar: BusinessCalendar
+) -> float:
+    """A visit start on the hour after `after`, on the first day where `calendar` (the
+    desk's business calendar, holidays included) is open for the visit's whole length."""
+    span = timedelta(seconds=length)
+    day = datetime.fromtimestamp(after, calendar.zone).date()
+    for _ in range(MAX_SLOT_SEARCH_DAYS):
+        starts = [
+            at
+            for hour in range(24)
+            if (at := datetime.combine(day, time(hour), tzinfo=calendar.zone)).timestamp() > after
+            and calendar.business_time_between(at, at + span) == span
+        ]
+        if starts:
+            return rng.choice(starts).timestamp()
+        day += timedelta(days=1)
+    raise ValueError(f"the calendar has no {span} slot in {MAX_SLOT_SEARCH_DAYS} days")
+
+
+def reference_day(now: datetime | None, today: date | None, tz: ZoneInfo) -> tuple[date, int]:
+    """The anchor day and the local hour the data ends at, for a reference instant.
+
+    Without either, the reference is the clock. A whole `today` ends at DEMO_END_HOUR; an
+    instant before that hour ends the data at its own hour, so nothing lies in its future.
+    """
+    if today is not None:
+        return today, DEMO_END_HOUR
+    if now is None:
+        now = datetime.now(UTC)
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("the reference instant must be timezone-aware")
+    local = now.astimezone(tz)
+    return local.date(), min(DEMO_END_HOUR, local.hour)
 
 
 def to_dt(epoch: float) -> datetime:

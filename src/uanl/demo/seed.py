@@ -1,8 +1,9 @@
 """`uanl seed-demo`: a realistic, deterministic Mexican service-desk dataset.
 
-The same seed on the same day (in the configured TIMEZONE) gives identical rows, ids
-included, on a fresh database: every random draw comes from one `random.Random(seed)` and
-every instant from a fixed anchor (the day's date, data up to 12:00 local). Rows go in with
+The same seed and reference instant (`now`, default the clock; same local day and hour in
+the configured TIMEZONE) give identical rows, ids included, on a fresh database: every random
+draw comes from one `random.Random(seed)` and every instant from a fixed anchor (the day's
+date, data up to 12:00 local). Visits fall inside the desk's business calendar. Rows go in with
 SQLAlchemy Core executemany in batches, on SQLite and PostgreSQL alike.
 """
 
@@ -26,7 +27,7 @@ from uanl.core.crypto import EncryptedText, blind_index
 from uanl.core.db import session_scope
 from uanl.core.security import hash_password
 from uanl.demo.activity import build_calls, build_visits, build_watson
-from uanl.demo.clock import DEMO_END_HOUR, Clock, to_dt
+from uanl.demo.clock import Clock, reference_day, to_dt
 from uanl.demo.credentials import credentials_path, demo_credentials, ensure_demo_password
 from uanl.demo.people import DemoClient, DemoOperator, build_clients, build_operators
 from uanl.demo.tickets import OPEN_STATES, TicketFactory
@@ -41,6 +42,7 @@ from uanl.models import (
     TicketTag,
     WatsonActivity,
 )
+from uanl.visits.scheduling import desk_calendar
 
 __all__ = ["demo_credentials", "seed_database"]
 
@@ -67,18 +69,22 @@ def seed_database(
     days: int = 120,
     force: bool = False,
     *,
+    now: datetime | None = None,
     today: date | None = None,
     calls_per_ticket: float = CALLS_PER_TICKET,
 ) -> str:
-    """Load the demo dataset and return a one-paragraph summary for the CLI."""
+    """Load the demo dataset and return a one-paragraph summary for the CLI.
+
+    `now` is the reference instant (aware; default: the clock): the history covers the
+    `days` before its local day and that day up to 12:00, or up to its hour when earlier, so
+    no row lies after it. `today` instead anchors on that whole day (data up to 12:00).
+    """
     if tickets < 0 or days < 1 or calls_per_ticket < 0:
         raise ValueError("tickets and calls_per_ticket must be >= 0 and days >= 1")
+    if now is not None and today is not None:
+        raise ValueError("give either now or today, not both")
     settings = get_settings()
-    end_hour = DEMO_END_HOUR
-    if today is None:
-        # Seeded before noon, the data ends at the current hour: never rows in the future.
-        now_local = datetime.now(settings.tz)
-        today, end_hour = now_local.date(), min(DEMO_END_HOUR, now_local.hour)
+    today, end_hour = reference_day(now, today, settings.tz)
     started = perf_counter()
     with session_scope() as db:
         if db.scalar(select(Ticket.id).limit(1)) is not None and not force:
@@ -110,7 +116,10 @@ def seed_database(
             clients,
             first["calls"],
         )
-        visits = build_visits(rng, clock, rows.visit_candidates, first["scheduled_visits"])
+        # Visits follow the calendar the booking rules check (default row, else Mexico's).
+        years = range(clock.dates[0].year, today.year + 2)
+        desk = desk_calendar(db, years).calendar
+        visits = build_visits(rng, clock, rows.visit_candidates, first["scheduled_visits"], desk)
         watson = build_watson(rng, clock, rows, first["watson_activities"])
 
         _insert(db, Ticket.__table__, rows.tickets)  # type: ignore[arg-type]
