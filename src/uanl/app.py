@@ -12,6 +12,7 @@ from uanl.core.errors import install_error_handlers
 from uanl.core.hardening import install_security
 from uanl.core.logging import setup_logging
 from uanl.core.middleware import RequestContextMiddleware
+from uanl.core.nul_guard import RefuseNulMiddleware
 from uanl.core.openapi import install_openapi
 from uanl.health.probes import router as probes_router
 from uanl.observability import metrics
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None, *, configure_logging: bool = Tr
         redirect_slashes=False,
     )
     install_error_handlers(app)
+    app.add_middleware(RefuseNulMiddleware)  # innermost: `%00` in query/path -> 422
     install_security(app, settings)  # audit listener, rate limits, hardening (issue 7)
     app.state.settings = settings
     app.add_middleware(RequestContextMiddleware)  # request id, access log, latency metric

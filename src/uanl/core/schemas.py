@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     EmailStr,
     Field,
     StringConstraints,
+    field_validator,
 )
+from pydantic_core import PydanticCustomError
 
-from uanl.core.validators import normalise_phone, normalise_rfc, normalise_tags
+from uanl.core.validators import (
+    NUL_REASON,
+    normalise_phone,
+    normalise_rfc,
+    normalise_tags,
+    nul_path,
+)
 
 
 def _lower(v: str) -> str:
@@ -31,10 +40,30 @@ Tags = Annotated[list[str], AfterValidator(normalise_tags)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 
 
+def refuse_nul(value: Any) -> Any:
+    """Pydantic rule: text (also inside lists and dicts) must not contain NUL (U+0000)."""
+    where = nul_path(value)
+    if where is None:
+        return value
+    # The text goes in as context: a caller's dict key must not be read as a template.
+    reason = f"{where} {NUL_REASON}" if where else NUL_REASON
+    raise PydanticCustomError("nul_character", "{reason}", {"reason": reason})
+
+
+# A string field that refuses NUL, for request models that do not derive from Strict.
+SafeStr = Annotated[str, BeforeValidator(refuse_nul)]
+
+
 class Strict(BaseModel):
-    """Request bodies: unknown fields are errors, so typos do not pass silently."""
+    """Request bodies: unknown fields are errors, so typos do not pass silently; no field
+    accepts a NUL character (422 naming the field instead of a database error)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        return refuse_nul(value)
 
 
 class ReadModel(BaseModel):

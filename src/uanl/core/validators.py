@@ -1,9 +1,10 @@
-"""Field rules shared by the schemas: Mexican RFC, phone numbers, tags."""
+"""Field rules shared by the schemas: Mexican RFC, phone numbers, tags, no NUL bytes."""
 
 from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Any
 
 _RFC_RE = re.compile(r"^([A-ZÑ&]{3,4})(\d{2})(\d{2})(\d{2})([A-Z\d]{2})([A-Z\d])$")
 # SAT's alphabet for the check digit; the space pads 12-character (company) RFCs.
@@ -78,3 +79,31 @@ def normalise_tags(tags: list[str]) -> list[str]:
 # Ids are INTEGER columns: a larger number can name no row, and SQLite cannot even bind one
 # past 2**63 (OverflowError). Bounding path, query and body ids turns those into a 422.
 MAX_ID = 2**31 - 1
+
+
+# PostgreSQL text cannot hold U+0000 (psycopg raises DataError); SQLite could, but the API
+# answers the same on both backends. Refused wherever text comes in: bodies, query, path.
+NUL = "\x00"
+NUL_REASON = "contains a NUL character (\\u0000), which cannot be stored"
+
+
+def nul_path(value: Any, path: str = "") -> str | None:
+    """Where the first NUL is in a decoded JSON value ("", "a.b", "[2]"), or None.
+
+    Looks inside dicts (keys too) and lists, so nested text fields are covered as well."""
+    if isinstance(value, str):
+        return path if NUL in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            inner = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str) and NUL in key:
+                return inner
+            found = nul_path(item, inner)
+            if found is not None:
+                return found
+    elif isinstance(value, list | tuple):
+        for n, item in enumerate(value):
+            found = nul_path(item, f"{path}[{n}]")
+            if found is not None:
+                return found
+    return None
