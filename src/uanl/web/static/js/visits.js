@@ -4,25 +4,31 @@ import { api } from './api.js';
 import { clear, h } from './dom.js';
 import { formatNumber, locale, t } from './i18n.js';
 
-const DAY_MS = 86400000;
+// Days are calendar dates (Y-M-D); visits are grouped and their times shown in the desk's
+// time zone (the API's `timezone`), never the browser's: a browser on UTC or in Tokyo must
+// still show a 09:00 Monterrey visit at 09:00 on its Monterrey day.
 
 function mondayOf(date) {
   const d = new Date(date.getFullYear(), date.getMonth(), date.getDate());
   const shift = (d.getDay() + 6) % 7;
-  return new Date(d.getTime() - shift * DAY_MS);
+  return new Date(d.getFullYear(), d.getMonth(), d.getDate() - shift);
 }
+
+const addDays = (d, days) => new Date(d.getFullYear(), d.getMonth(), d.getDate() + days);
 
 const isoDate = (d) =>
   `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 
+// A UTC midnight `days` after the date `d`: with a day of margin on each side the window
+// holds the whole week in any time zone (UTC offsets stay within ±14 h).
+const utcMidnight = (d, days) => new Date(Date.UTC(d.getFullYear(), d.getMonth(), d.getDate() + days));
+
 export function renderVisits(root, params) {
   const start = params.get('week') ? mondayOf(new Date(`${params.get('week')}T00:00`)) : mondayOf(new Date());
-  const end = new Date(start.getTime() + 7 * DAY_MS);
   const move = (days) => {
-    location.hash = `#/visits?week=${isoDate(new Date(start.getTime() + days * DAY_MS))}`;
+    location.hash = `#/visits?week=${isoDate(addDays(start, days))}`;
   };
   const dayFmt = new Intl.DateTimeFormat(locale(), { weekday: 'long', day: 'numeric', month: 'short' });
-  const timeFmt = new Intl.DateTimeFormat(locale(), { hour: '2-digit', minute: '2-digit' });
 
   const grid = h('div', { class: 'week', 'aria-busy': 'true' });
   const summary = h('p', { class: 'muted', role: 'status' });
@@ -39,13 +45,15 @@ export function renderVisits(root, params) {
     grid,
   );
 
-  api('/visits/calendar', { query: { from: start.toISOString(), to: end.toISOString() } })
+  api('/visits/calendar', { query: { from: utcMidnight(start, -1).toISOString(), to: utcMidnight(start, 8).toISOString() } })
     .then((cal) => {
+      const timeFmt = new Intl.DateTimeFormat(locale(), { hour: '2-digit', minute: '2-digit', timeZone: cal.timezone });
       const byDay = new Map(cal.days.map((d) => [d.date, d.events]));
-      summary.textContent = t('visits.total', { n: formatNumber(cal.total) });
+      const week = Array.from({ length: 7 }, (_, i) => addDays(start, i));
+      const shown = week.reduce((n, day) => n + (byDay.get(isoDate(day)) || []).length, 0);
+      summary.textContent = t('visits.total', { n: formatNumber(shown) });
       grid.setAttribute('aria-busy', 'false');
-      for (let i = 0; i < 7; i += 1) {
-        const day = new Date(start.getTime() + i * DAY_MS);
+      for (const day of week) {
         const events = byDay.get(isoDate(day)) || [];
         grid.append(
           h(
