@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from loguru import logger
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -276,3 +276,93 @@ def test_0012_seals_stored_replay_bodies_and_downgrade_opens_them(
     engine.dispose()
     back = [json.loads(r) if isinstance(r, str) else r for _, r in opened]
     assert back == [{"id": n, "requester_email": EMAIL} for n in range(501)]
+
+
+def test_delivering_notifications_logs_and_keeps_no_contact_data(
+    client, staff, admin_h, backend, log_file, monkeypatch
+):
+    """Delivery through real loopback SMTP and Twilio servers, one refusal each that quotes
+    the address (as real servers do): the worker's log lines name no recipient."""
+    from tests.notifications.fakes import HttpRecorder, SmtpServer
+    from uanl.models import Notification, NotificationStatus
+    from uanl.notifications import service
+
+    smtp, twilio = SmtpServer().start(), HttpRecorder(201, '{"sid": "SM1", "status": "queued"}')
+    try:
+        patched = smtp.settings(
+            backend.settings,
+            twilio_base_url=twilio.url,
+            twilio_account_sid="AC0123456789abcdef0123456789abcdef",
+            twilio_auth_token="token-de-prueba",
+            twilio_from="+15005550006",
+        )
+        monkeypatch.setattr("uanl.core.config.get_settings", lambda: patched)
+        made = client.post(
+            "/api/v1/clients/",
+            json={"name": f"Aceros Sabinas {TAG}", "email": EMAIL, "phone": PHONE, "rfc": RFC},
+            headers=admin_h,
+        )
+        assert made.status_code == 201, made.text
+        ticket = {"title": "Sin correo", "client_id": made.json()["id"], "requester_email": EMAIL}
+        assert client.post("/api/v1/tickets/", json=ticket, headers=admin_h).status_code == 201
+        for channel, target in (
+            ("email", {"to_client_id": made.json()["id"]}),
+            ("sms", {"to_address": PHONE}),
+            ("sms", {"to_address": PHONE}),
+        ):
+            sent = client.post(
+                "/api/v1/notifications/",
+                json={"channel": channel, "body": f"Aviso por {channel}", **target},
+                headers=admin_h,
+            )
+            assert sent.status_code == 201, sent.text
+        stored = "+" + "52" + PHONE_DIGITS
+        smtp.answer_rcpt(f"550 5.1.1 <{EMAIL.lower()}>: Recipient address rejected")
+        twilio.fail_next(
+            1, 400, f'{{"code": 21211, "message": "The To number {stored} is invalid"}}'
+        )
+        with dbmod.session_scope() as db:
+            ids = db.scalars(select(Notification.id).order_by(Notification.id)).all()
+        with dbmod.session_scope() as db:
+            outcomes = [service.deliver(db, nid, settings=patched).status for nid in ids]
+        assert outcomes.count("failed") == 2 and outcomes.count("sent") >= 2, outcomes
+        assert smtp.messages and twilio.requests  # the others went out
+        with dbmod.session_scope() as db:
+            failed = db.scalars(
+                select(Notification.last_error).where(
+                    Notification.status == NotificationStatus.failed
+                )
+            ).all()
+        # The row keeps the server's words (sealed at rest), the log line does not.
+        assert any(EMAIL.lower() in e for e in failed) and any(stored in e for e in failed)
+    finally:
+        smtp.stop()
+        twilio.close()
+    log = log_file.read_bytes()
+    assert b"failed" in log and b"sent" in log  # the delivery lines are there
+    data_dir = Path(backend.settings.data_dir)
+    database = Path(make_url(backend.url).database or "") if backend.name == "sqlite" else None
+    found = {"database": _leaks(_raw_store(backend)), "log file": _leaks(log)}
+    found.update({name: _leaks(blob) for name, blob in _data_dir_files(data_dir, database).items()})
+    assert {where: what for where, what in found.items() if what} == {}
+
+
+def test_the_development_outbox_log_line_names_no_address(client, staff, admin_h, log_file):
+    """Without SMTP_HOST (development) e-mail goes to <data dir>/outbox: that file is the
+    delivered mail and is addressed, the log line about it is not."""
+    from uanl.models import Notification
+    from uanl.notifications import service
+
+    sent = client.post(
+        "/api/v1/notifications/",
+        json={"channel": "email", "to_address": EMAIL, "body": "Aviso local"},
+        headers=admin_h,
+    )
+    assert sent.status_code == 201, sent.text
+    with dbmod.session_scope() as db:
+        [nid] = db.scalars(select(Notification.id)).all()
+    with dbmod.session_scope() as db:
+        assert service.deliver(db, nid).status == "sent"
+    log = log_file.read_bytes()
+    assert b"outbox: notification" in log and b".eml" in log
+    assert _leaks(log) == []

@@ -195,7 +195,10 @@ class EmailChannel:
         outbox.mkdir(parents=True, exist_ok=True)
         path = outbox / f"{msg.notification_id:08d}.eml"
         path.write_bytes(email.as_bytes())
-        logger.info("outbox: e-mail to {} «{}» written to {}", msg.to, msg.subject, path)
+        # The file is the (development) delivered mail; the log line names no address.
+        logger.info(
+            "outbox: notification {} «{}» written to {}", msg.notification_id, msg.subject, path
+        )
         return f"outbox {path}"
 
 

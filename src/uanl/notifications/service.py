@@ -26,6 +26,7 @@ E-mails carry a stable `Message-ID` per row, so mail systems can fold such a dup
 from __future__ import annotations
 
 import html as html_lib
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Required, TypedDict, Unpack, cast
@@ -298,7 +299,8 @@ def deliver(
         return Outcome("skipped")
     row = db.get(Notification, notification_id, populate_existing=True)
     assert row is not None
-    what = f"notification {row.id} ({row.event} via {row.channel.value} to {row.recipient})"
+    # Log lines name the row, never the address (the recipient is sealed at rest; logs are not).
+    what = f"notification {row.id} ({row.event} via {row.channel.value})"
     context = dict(row.context or {})
     error: DeliveryError | None = None
     message: Message | None = None
@@ -338,7 +340,7 @@ def deliver(
             notification_id,
             outcome.status,
         )
-    _log_outcome(what, attempt, outcome)
+    _log_outcome(what, attempt, outcome, row.recipient)
     return outcome
 
 
@@ -373,7 +375,19 @@ def _outcome(
     }
 
 
-def _log_outcome(what: str, attempt: int, outcome: Outcome) -> None:
+def _redacted(text: str | None, recipient: str) -> str | None:
+    """A server's reply without the recipient it quotes ("550 <ana@x.mx>: rejected")."""
+    if not text:
+        return text
+    digits = re.sub(r"\D", "", recipient)
+    for value in (recipient, digits if len(digits) >= 7 else ""):
+        if value:
+            text = re.sub(re.escape(value), "***", text, flags=re.IGNORECASE)
+    return text
+
+
+def _log_outcome(what: str, attempt: int, outcome: Outcome, recipient: str) -> None:
+    detail = _redacted(outcome.detail, recipient)
     if outcome.status == "sent":
         logger.info("{} sent (attempt {})", what, attempt)
     elif outcome.status == "retry":
@@ -382,10 +396,10 @@ def _log_outcome(what: str, attempt: int, outcome: Outcome) -> None:
             what,
             attempt,
             outcome.retry_in,
-            outcome.detail,
+            detail,
         )
     else:
-        logger.error("{} failed: {}", what, outcome.detail)
+        logger.error("{} failed: {}", what, detail)
 
 
 def build_message(row: Notification, settings: Settings) -> Message:
