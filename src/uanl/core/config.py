@@ -70,6 +70,18 @@ class Settings(BaseSettings):
     refresh_token_days: int = Field(14, alias="REFRESH_TOKEN_DAYS", ge=1, le=90)
     log_level: str = Field("INFO", alias="LOG_LEVEL")
     sql_echo: bool = Field(False, alias="SQL_ECHO")
+    # Database pool and load shedding, per process (docs/operations.md, "Pool sizing"): each
+    # API or worker process keeps up to DB_POOL_SIZE + DB_MAX_OVERFLOW connections and waits
+    # at most DB_POOL_TIMEOUT seconds for one (then 503 "busy", never "unavailable"). At most
+    # MAX_INFLIGHT requests (0 = the pool's size plus overflow) hold a database session at
+    # once; up to MAX_QUEUED more wait up to QUEUE_TIMEOUT_S for a slot, the rest get 503
+    # with Retry-After at once. /health, /livez, /readyz and /metrics bypass the queue.
+    db_pool_size: int = Field(10, alias="DB_POOL_SIZE", ge=1, le=1000)
+    db_max_overflow: int = Field(5, alias="DB_MAX_OVERFLOW", ge=0, le=1000)
+    db_pool_timeout: float = Field(2.0, alias="DB_POOL_TIMEOUT", gt=0, le=60)
+    max_inflight: int = Field(0, alias="MAX_INFLIGHT", ge=0, le=10000)
+    max_queued: int = Field(100, alias="MAX_QUEUED", ge=0, le=100000)
+    queue_timeout_s: float = Field(5.0, alias="QUEUE_TIMEOUT_S", ge=0, le=60)
     # A resolved ticket may be reopened this many hours after its resolution (then: closed).
     ticket_reopen_window_hours: float = Field(
         7 * 24, alias="TICKET_REOPEN_WINDOW_HOURS", ge=0, le=365 * 24
@@ -253,6 +265,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return normalise_database_url(self.database_url)
         return f"sqlite:///{self.data_dir / 'uanl.db'}"
+
+    @property
+    def inflight_limit(self) -> int:
+        """Requests holding a database session at once in this process."""
+        return self.max_inflight or self.db_pool_size + self.db_max_overflow
 
     @property
     def is_sqlite(self) -> bool:

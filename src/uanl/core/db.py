@@ -17,28 +17,46 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from uanl.core.admission import Admission
 from uanl.core.config import Settings, get_settings, normalise_database_url
 
 SCHEMA = "uanl"
+# The health probe's own one-connection pool waits this long at most (then: "busy").
+PROBE_POOL_TIMEOUT_S = 0.5
 
 _engine: Engine | None = None
 _session_factory: sessionmaker[Session] | None = None
+_admission: Admission | None = None
+_pool_capacity = 0
+_probe: tuple[Engine, Engine] | None = None  # (the engine it probes for, its own engine)
 
 
 READ_ONLY = "uanl_read_only"
 
 
-def build_engine(url: str, *, echo: bool = False, schema: str = SCHEMA) -> Engine:
+def build_engine(
+    url: str,
+    *,
+    echo: bool = False,
+    schema: str = SCHEMA,
+    pool_size: int = 10,
+    max_overflow: int = 5,
+    pool_timeout: float = 2.0,
+) -> Engine:
+    """An engine whose pool keeps `pool_size` + `max_overflow` connections at most and
+    waits `pool_timeout` seconds for one (sqlalchemy.exc.TimeoutError: 503 "busy")."""
     url = normalise_database_url(url)
     parsed = make_url(url)
     kwargs: dict[str, Any] = {"echo": echo, "future": True}
+    pool = {"pool_size": pool_size, "max_overflow": max_overflow, "pool_timeout": pool_timeout}
     if parsed.get_backend_name() == "postgresql":
         kwargs["connect_args"] = {"options": f"-csearch_path={schema}"}
         kwargs["pool_pre_ping"] = True
-        kwargs["pool_size"] = 10
-        kwargs["max_overflow"] = 20
+        kwargs |= pool
     elif parsed.get_backend_name() == "sqlite":
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        if parsed.database not in (None, "", ":memory:"):  # a file: QueuePool, as above
+            kwargs |= pool
     engine = create_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -70,13 +88,22 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def configure(settings: Settings | None = None, *, url: str | None = None) -> Engine:
-    """(Re)build the process-wide engine; tests call it with their own URL."""
-    global _engine, _session_factory
+    """(Re)build the process-wide engine and admission limit; tests call it with their own
+    URL."""
+    global _engine, _session_factory, _admission, _pool_capacity
     settings = settings or get_settings()
     if _engine is not None:
         _engine.dispose()
-    _engine = build_engine(url or settings.effective_database_url, echo=settings.sql_echo)
+    _engine = build_engine(
+        url or settings.effective_database_url,
+        echo=settings.sql_echo,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout,
+    )
     _session_factory = sessionmaker(bind=_engine, expire_on_commit=False, autoflush=True)
+    _pool_capacity = settings.db_pool_size + settings.db_max_overflow
+    _admission = Admission(settings.inflight_limit, settings.max_queued, settings.queue_timeout_s)
     return _engine
 
 
@@ -85,6 +112,14 @@ def get_engine() -> Engine:
         configure()
     assert _engine is not None
     return _engine
+
+
+def admission() -> Admission:
+    """This process's limit on requests holding a database session (see core/admission)."""
+    if _admission is None:
+        configure()
+    assert _admission is not None
+    return _admission
 
 
 def session_factory() -> sessionmaker[Session]:
@@ -147,20 +182,53 @@ async def get_db() -> AsyncIterator[Session]:
 
     Async on purpose: opening a Session does no I/O, so only the commit or rollback goes to
     a worker thread. A sync generator dependency costs a thread hop to enter and another to
-    leave, on every request."""
-    session = session_factory()()
-    try:
-        yield session
-    except BaseException as exc:
-        # Shielded: a request cancelled mid-way (client gone) still rolls back and returns
-        # its connection to the pool.
+    leave, on every request.
+
+    The request first takes one of the process's admission slots (503 "busy" with
+    Retry-After when none frees up in time), so it never waits in the pool behind requests
+    that are themselves waiting for a worker thread."""
+    async with admission().slot():
+        session = session_factory()()
+        try:
+            yield session
+        except BaseException as exc:
+            # Shielded: a request cancelled mid-way (client gone) still rolls back and
+            # returns its connection to the pool.
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(finish, session, exc)
+            raise
         with anyio.CancelScope(shield=True):
-            await anyio.to_thread.run_sync(finish, session, exc)
-        raise
-    with anyio.CancelScope(shield=True):
-        await anyio.to_thread.run_sync(finish, session, None)
+            await anyio.to_thread.run_sync(finish, session, None)
 
 
 def ping(engine: Engine | None = None) -> None:
+    """SELECT 1 in a read-only transaction (on SQLite: no wait for the write lock)."""
     with (engine or get_engine()).connect() as conn:
+        conn.execution_options(**{READ_ONLY: True})
         conn.execute(text("SELECT 1"))
+
+
+def probe_engine() -> Engine:
+    """A one-connection engine on the same database, for health probes: a probe never
+    queues behind the requests' pool (a probe that finds no connection in time is 'busy')."""
+    global _probe
+    main = get_engine()
+    if _probe is None or _probe[0] is not main:
+        if _probe is not None:
+            _probe[1].dispose()
+        own = build_engine(
+            main.url.render_as_string(hide_password=False),
+            pool_size=1,
+            max_overflow=0,
+            pool_timeout=PROBE_POOL_TIMEOUT_S,
+        )
+        _probe = (main, own)
+    return _probe[1]
+
+
+def pool_usage() -> dict[str, int]:
+    """Connections of the requests' pool checked out now, and the most it opens."""
+    pool = get_engine().pool
+    checkedout = getattr(pool, "checkedout", None)
+    in_use = int(checkedout()) if callable(checkedout) else 0
+    return {"in_use": in_use, "size": _pool_capacity}

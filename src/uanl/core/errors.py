@@ -79,6 +79,36 @@ class ServiceUnavailable(AppError):
     status, title, slug = 503, "Service unavailable", "unavailable"
 
 
+BUSY_RETRY_AFTER_S = 2
+BUSY_DETAIL = (
+    "The server is busy: every database connection of this process is in use; nothing was "
+    "saved. Retry in a few seconds."
+)
+UNAVAILABLE_DETAIL = "The database is unavailable; nothing was saved. Retry in a few seconds."
+
+
+class ServerBusy(ServiceUnavailable):
+    """Overload, not an outage: the database is up but this process has no capacity left."""
+
+    title, slug = "Server busy", "server-busy"
+
+    def __init__(self, detail: str = BUSY_DETAIL, **kw: Any) -> None:
+        kw.setdefault("headers", {"Retry-After": str(BUSY_RETRY_AFTER_S)})
+        super().__init__(detail, **kw)
+
+
+# PostgreSQL refusing a connection because it has too many already (SQLSTATE 53300) is
+# overload as well: the server answered.
+_BUSY_SQLSTATES = {"53300"}
+
+
+def is_busy_error(exc: BaseException) -> bool:
+    """Pool exhausted (sqlalchemy.exc.TimeoutError) or server out of connection slots."""
+    if isinstance(exc, sa_exc.TimeoutError):
+        return True
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) in _BUSY_SQLSTATES
+
+
 def problem(
     status: int,
     title: str,
@@ -170,16 +200,31 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(sa_exc.InterfaceError)
     @app.exception_handler(sa_exc.TimeoutError)
     async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
-        # The database restarting or unreachable is an outage, not a bug: the transaction
-        # rolled back, nothing was written, and the same request can simply be sent again.
-        # pool_pre_ping gives the next request a fresh connection once the server is back.
+        # Either way the transaction rolled back, nothing was written, and the same request
+        # can simply be sent again. A pool that had no free connection within DB_POOL_TIMEOUT
+        # is overload ("busy"); the database restarting or unreachable is an outage
+        # ("unavailable"), and pool_pre_ping gives the next request a fresh connection once
+        # the server is back.
+        if is_busy_error(exc):
+            logger.warning(
+                "server busy on {} {}: {}", request.method, request.url.path, str(exc)[:200]
+            )
+            busy = ServerBusy()
+            return problem(
+                busy.status,
+                busy.title,
+                busy.detail,
+                slug=busy.slug,
+                instance=request.url.path,
+                headers=busy.headers,
+            )
         logger.warning(
             "database unavailable on {} {}: {}", request.method, request.url.path, str(exc)[:200]
         )
         return problem(
             503,
             "Service unavailable",
-            "The database is unavailable; nothing was saved. Retry in a few seconds.",
+            UNAVAILABLE_DETAIL,
             slug="unavailable",
             instance=request.url.path,
             headers={"Retry-After": "5"},
