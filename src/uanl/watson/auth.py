@@ -18,7 +18,8 @@ import jwt
 from fastapi import Depends, Request
 
 from uanl.core import config
-from uanl.core.errors import ServiceUnavailable, Unauthorized, refuse_surrogates
+from uanl.core.errors import ServiceUnavailable, Unauthorized, ValidationFailed, refuse_surrogates
+from uanl.core.validators import NUL_REASON, nul_path
 
 REPLAY_WINDOW_S = 300
 TIMESTAMP_HEADER = "X-UANL-Timestamp"
@@ -101,14 +102,19 @@ def signature_ok(request: Request, key: str, body: bytes) -> bool | None:
 
 
 def _refuse_unstorable_text(body: bytes) -> None:
-    """422 for JSON whose \\u escapes decode to unpaired surrogates (unstorable text)."""
-    if b"\\ud" not in body.lower():
+    """422 for JSON whose \\u escapes decode to unpaired surrogates or to NUL (U+0000):
+    text no database can store, refused naming the field (`payload.input.text`)."""
+    lowered = body.lower()
+    if b"\\ud" not in lowered and b"\\u0000" not in lowered:
         return
     try:
         data = json.loads(body)
     except ValueError:
         return  # not JSON: the endpoint's own parsing answers that
     refuse_surrogates(data)
+    where = nul_path(data)
+    if where is not None:
+        raise ValidationFailed(where or "body", NUL_REASON)
 
 
 async def watson_caller(request: Request) -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from uanl.core import config
+from uanl.core import config, idempotency
 from uanl.core.errors import AppError, Conflict
 from uanl.models import WatsonActivity, utcnow
 from uanl.watson import sessions
@@ -27,6 +28,8 @@ _CANCEL = re.compile(
     re.IGNORECASE,
 )
 _BARE_NUMBER = re.compile(r"^\D{0,20}?(\d{1,9})\D{0,20}$")
+# Webhook deliveries in the `idempotency_keys` table (the same mechanism as POST /tickets).
+IDEMPOTENCY_SCOPE = "watson.webhook"
 
 
 def now() -> datetime:
@@ -41,9 +44,38 @@ class Turn:
     replayed: bool = False
 
 
+def delivery_key(inbound: Inbound, idempotency_key: str | None) -> str | None:
+    """The caller's `Idempotency-Key`, else one derived from the message id in the payload
+    (so a redelivery without session or key is still recognised), else None."""
+    if idempotency_key:
+        return idempotency_key
+    if not inbound.message_id:
+        return None
+    mid = inbound.message_id
+    if len(mid) > 120:  # keys are at most 200 characters
+        mid = "sha256-" + hashlib.sha256(mid.encode()).hexdigest()
+    return f"{inbound.channel}-message:{mid}"
+
+
 def handle(db: Session, inbound: Inbound, idempotency_key: str | None = None) -> Turn:
+    """One delivery: the first answer again when it was already handled (same key or
+    message id; 422 when the key comes with another body), else act and record it."""
+    key = delivery_key(inbound, idempotency_key)
+    sessions.serialize_turns(db, inbound.session_id, key)
+    if key is not None:
+        stored = idempotency.replay(db, key, IDEMPOTENCY_SCOPE, inbound.fingerprint)
+        if stored is not None:
+            answer = stored.response
+            return Turn(answer["reply"], answer["data"], replayed=True)
+    turn = _answer(db, inbound, key)
+    if key is not None:
+        answer = {"reply": turn.reply, "data": turn.data}
+        idempotency.remember(db, key, IDEMPOTENCY_SCOPE, 200, answer)
+    return turn
+
+
+def _answer(db: Session, inbound: Inbound, idempotency_key: str | None) -> Turn:
     started = time.perf_counter()
-    sessions.serialize_turns(db, inbound.session_id, idempotency_key)
     prior = sessions.find_retry(db, inbound.session_id, inbound.text, idempotency_key)
     if prior is not None:
         return Turn(prior.reply_text or "", data_from_row(prior), replayed=True)

@@ -73,6 +73,11 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "user": _ref("User"),
             "client_id": _nullable({"type": "integer"}, "Client the user speaks for"),
             "locale": _nullable({"type": "string"}, "Language hint: es or en"),
+            "message_id": _nullable(
+                {"type": "string"},
+                "This message's id: a redelivery with the same id returns the first answer "
+                "and acts once, even without session_id or Idempotency-Key",
+            ),
         },
     },
     "MessageReply": {

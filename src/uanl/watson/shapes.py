@@ -3,6 +3,10 @@
 - ``simple``: an Orchestrate OpenAPI tool, ``{text, session_id?, user?, client_id?, locale?}``
 - ``assistant``: a Watson Assistant pre/post-message webhook, ``{event, payload}``
 - ``chat``: an OpenAI-style chat body, ``{messages: [...]}`` (Orchestrate external agents)
+
+Each may name the message it carries (``message_id``; ``payload.message_id``; the last user
+message's ``id``): a redelivery of that message is then recognised without a session or an
+`Idempotency-Key` (see `conversation.delivery_key`).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from uanl.core.errors import ValidationFailed
+from uanl.core.idempotency import request_fingerprint
 
 MAX_TEXT = 4000
 MODEL_NAME = "uanl-service-desk"
@@ -33,6 +38,8 @@ class Inbound:
     user_email: str | None = None
     client_id: int | None = None
     locale: str | None = None
+    message_id: str | None = None  # the caller's id for this message, when it sends one
+    fingerprint: str = ""  # of the whole JSON body: a reused key with another body is refused
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -79,10 +86,13 @@ def parse(body: bytes, headers: dict[str, str]) -> Inbound:
     if not isinstance(data, dict):
         raise ValidationFailed("body", "must be a JSON object")
     if isinstance(data.get("payload"), dict):
-        return _assistant(data["payload"])
-    if isinstance(data.get("messages"), list):
-        return _chat(data, headers)
-    return _simple(data)
+        inbound = _assistant(data["payload"])
+    elif isinstance(data.get("messages"), list):
+        inbound = _chat(data, headers)
+    else:
+        inbound = _simple(data)
+    inbound.fingerprint = request_fingerprint(data)
+    return inbound
 
 
 def _simple(data: dict[str, Any]) -> Inbound:
@@ -100,6 +110,7 @@ def _simple(data: dict[str, Any]) -> Inbound:
         user_email=email,
         client_id=_client_id(data.get("client_id")),
         locale=_str(data.get("locale"), 10),
+        message_id=_str(data.get("message_id"), 500),
     )
 
 
@@ -118,6 +129,7 @@ def _assistant(payload: dict[str, Any]) -> Inbound:
         session_id=session,
         user_id=uid,
         locale=_str(system.get("locale"), 10),
+        message_id=_str(payload.get("message_id"), 500),
     )
 
 
@@ -145,6 +157,7 @@ def _chat(data: dict[str, Any], headers: dict[str, str]) -> Inbound:
         session_id=thread or _fallback_session(uid, _content(users[0])),
         user_id=uid,
         stream=data.get("stream") is True,
+        message_id=_str(users[-1].get("id"), 500),
     )
 
 
