@@ -28,8 +28,10 @@ def test_list_filters_and_pagination(
     make_ticket(db, staff.admin.id, customer, title="Red caída")
     smtp.answer_data("550 5.7.1 Rejected")
     deliver_pending(db)
-    page = client.get(URL, headers=op_h).json()
+    page = client.get(URL, headers=admin_h).json()
     assert page["total"] == 2 and page["limit"] == 50
+    # Both rows are the client's: an operator sees neither (test_notif_visibility.py).
+    assert client.get(URL, headers=op_h).json()["total"] == 0
     assert [n["ticket_id"] for n in page["items"]] != [None, None]
     failed = client.get(URL, params={"status": "failed"}, headers=admin_h).json()
     assert failed["total"] == 1 and failed["items"][0]["last_error"] == "SMTP 550 5.7.1 Rejected"
@@ -48,7 +50,8 @@ def test_list_filters_and_pagination(
     assert one["items"][0]["id"] == max(n.id for n in rows(db))
     sent = client.get(URL, params={"status": "sent"}, headers=admin_h).json()["items"][0]
     assert sent["delivery_note"].startswith("smtp ") and sent["sent_at"]
-    assert client.get(f"{URL}/{sent['id']}", headers=op_h).json()["id"] == sent["id"]
+    assert client.get(f"{URL}/{sent['id']}", headers=admin_h).json()["id"] == sent["id"]
+    assert_problem(client.get(f"{URL}/{sent['id']}", headers=op_h), 404)
     assert_problem(client.get(f"{URL}/999999", headers=op_h), 404)
     assert_problem(client.get(URL, params={"status": "lost"}, headers=op_h), 422, "status")
     assert_problem(client.get(URL, params={"sort": "body"}, headers=op_h), 422, "sort")
@@ -154,7 +157,8 @@ def test_retry_only_failed_by_supervisors(
     assert_problem(client.post(f"{URL}/{row.id}/retry", headers=sup_h), 409)
     smtp.answer_data("554 5.7.1 Spam detected")
     deliver_pending(db)
-    assert_problem(client.post(f"{URL}/{row.id}/retry", headers=op_h), 403)
+    # Not addressed to the operator: they do not even see it (a 404, not a 403).
+    assert_problem(client.post(f"{URL}/{row.id}/retry", headers=op_h), 404)
     resp = client.post(f"{URL}/{row.id}/retry", headers=sup_h)
     assert resp.status_code == 200, resp.text
     body = resp.json()

@@ -137,7 +137,9 @@ def notify(
         plan = _report_plan(db, report, settings)
     if plan is None:
         return []
-    values = [notification_values(**fields) for fields in _fields(event, plan, ticket, settings)]
+    assignee = people.operator(ticket.assignee_id) if ticket is not None else None
+    rows = _fields(event, plan, ticket, settings, assignee)
+    values = [notification_values(**fields) for fields in rows]
     return sorted(create_notifications(db, values))
 
 
@@ -162,14 +164,19 @@ def emit_for_tickets(
     values: list[dict[str, Any]] = []
     for ticket, extra in items:
         plan = _ticket_plan(people, event, ticket, None, None, extra, settings)
-        for fields in _fields(event, plan, ticket, settings) if plan is not None else ():
+        assignee = people.operator(ticket.assignee_id)
+        for fields in _fields(event, plan, ticket, settings, assignee) if plan else ():
             fields["now"] = now
             values.append(notification_values(**fields))
     return create_notifications(db, values)
 
 
 def _fields(
-    event: str, plan: Plan, ticket: Ticket | None, settings: Settings
+    event: str,
+    plan: Plan,
+    ticket: Ticket | None,
+    settings: Settings,
+    assignee: Operator | None = None,
 ) -> Iterator[NotificationFields]:
     """The rows of one plan: one per distinct channel and address, each with its dedupe key."""
     seen: set[tuple[NotificationChannel, str]] = set()
@@ -179,7 +186,7 @@ def _fields(
         seen.add((r.channel, r.address.lower()))
         context = {**plan.context, "recipient_name": r.name}
         if event == "ticket.resolved" and r.kind == "client" and ticket is not None:
-            context["csat_url"] = _csat_url(ticket, settings)
+            context["csat_url"] = _csat_url(ticket, r.address, assignee, settings)
         yield NotificationFields(
             channel=r.channel,
             event=event,
@@ -459,9 +466,13 @@ def _report_plan(db: Session, report: Report, settings: Settings) -> Plan | None
     return Plan("report", report.id, "report_ready", context, recipients, report_id=report.id)
 
 
-def _csat_url(ticket: Ticket, settings: Settings) -> str | None:
-    if ticket.csat_submitted_at is not None:
-        return None
-    from uanl.notifications.csat import survey_url
+def _csat_url(
+    ticket: Ticket, address: str, assignee: Operator | None, settings: Settings
+) -> str | None:
+    """The survey link for the client's address; none once answered, and none when that
+    address is the assignee's own (nobody rates their own work)."""
+    from uanl.notifications.csat import is_assignee_address, survey_url
 
-    return survey_url(ticket.id, settings)
+    if ticket.csat_submitted_at is not None or is_assignee_address(assignee, address):
+        return None
+    return survey_url(ticket.id, settings, recipient=address)

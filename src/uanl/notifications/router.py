@@ -12,13 +12,12 @@ from pydantic import AwareDatetime, ValidationError
 
 from uanl.auth.dependencies import DB, CurrentOperator, SupervisorOrAdmin
 from uanl.core import config
-from uanl.core.crud import get_or_404
 from uanl.core.errors import AppError, ValidationFailed
 from uanl.core.pagination import Page, PageParams, page_params, paginate, parse_sort
 from uanl.core.routing import SlashRouter
 from uanl.core.validators import MAX_ID
 from uanl.models import Client, Notification, NotificationChannel, NotificationStatus
-from uanl.notifications import csat, service
+from uanl.notifications import csat, service, visibility
 from uanl.notifications.adhoc import create_adhoc
 from uanl.notifications.render import _environment
 from uanl.notifications.schemas import (
@@ -41,18 +40,23 @@ SORTS = {
 
 
 def valid_notification(
-    db: DB, _: CurrentOperator, notification_id: Annotated[int, Path(ge=1, le=MAX_ID)]
+    db: DB, actor: CurrentOperator, notification_id: Annotated[int, Path(ge=1, le=MAX_ID)]
 ) -> Notification:
-    return get_or_404(db, Notification, notification_id, "Notification")
+    """The row, if `actor` may read it (operators: their own); otherwise a 404."""
+    return visibility.get_visible(db, notification_id, actor)
 
 
 ValidNotification = Annotated[Notification, Depends(valid_notification)]
 
 
-@router.get("/", response_model=Page[NotificationRead], summary="List notifications")
+@router.get(
+    "/",
+    response_model=Page[NotificationRead],
+    summary="List notifications (operators: those addressed to them; links redacted)",
+)
 def list_notifications(
     db: DB,
-    _: CurrentOperator,
+    actor: CurrentOperator,
     page: Annotated[PageParams, Depends(page_params)],
     status_: Annotated[
         list[NotificationStatus] | None, Query(alias="status", description="Repeatable")
@@ -84,7 +88,7 @@ def list_notifications(
         raise ValidationFailed("sort", str(exc)) from exc
     if created_from and created_to and created_from > created_to:
         raise ValidationFailed("created_to", "must not be before created_from")
-    stmt = service.list_query(
+    query = service.list_query(
         statuses=status_,
         channel=channel,
         event=event,
@@ -94,7 +98,8 @@ def list_notifications(
         recipient=recipient,
         created_from=created_from,
         created_to=created_to,
-    ).order_by(*order, Notification.id.desc())
+    )
+    stmt = visibility.visible(query, actor).order_by(*order, Notification.id.desc())
     items, total = paginate(db, stmt, page)
     return Page(
         items=[NotificationRead.from_row(n) for n in items],
@@ -182,7 +187,7 @@ def _page(lang: str, status_code: int = 200, **values: Any) -> HTMLResponse:
     response_class=HTMLResponse,
     summary="Satisfaction survey page (signed link, no login)",
     # A person opens this link in a browser: a bad, answered or expired link is a page too.
-    responses={code: {"content": {"text/html": {}}} for code in (400, 404, 409, 410)},
+    responses={code: {"content": {"text/html": {}}} for code in (400, 403, 404, 409, 410)},
 )
 def csat_page(
     token: str,
@@ -206,6 +211,16 @@ def csat_page(
         score=score,
         action=f"{csat.API_PATH}/{token}" + (f"?lang={lang}" if lang else ""),
     )
+
+
+def no_staff_credentials(request: Request) -> None:
+    """The survey is the client's: a request with staff credentials (any Authorization
+    header, valid or not; the console sends its token that way) is refused."""
+    if request.headers.get("authorization"):
+        raise csat.StaffAnswer(
+            "Satisfaction surveys are answered by the client from the e-mailed link; "
+            "requests with staff credentials (Authorization header) are refused"
+        )
 
 
 async def csat_answer(request: Request) -> tuple[CsatAnswer, bool]:
@@ -233,8 +248,9 @@ async def csat_answer(request: Request) -> tuple[CsatAnswer, bool]:
 @csat_router.post(
     "/{token}",
     response_model=CsatResult,
-    summary="Answer the satisfaction survey (form or JSON {score, comment})",
-    responses={400: {}, 404: {}, 409: {}, 410: {}},
+    summary="Answer the satisfaction survey (form or JSON {score, comment}); no staff credentials",
+    responses={400: {}, 403: {}, 404: {}, 409: {}, 410: {}},
+    dependencies=[Depends(no_staff_credentials)],
 )
 def csat_submit(
     token: str,

@@ -11,6 +11,7 @@ from pydantic import Field, StringConstraints
 from uanl.core.schemas import ReadModel, Strict
 from uanl.core.validators import MAX_ID
 from uanl.models import Language, Notification, NotificationChannel, NotificationStatus
+from uanl.notifications.visibility import redact
 
 
 class NotificationRead(ReadModel):
@@ -39,7 +40,11 @@ class NotificationRead(ReadModel):
     @classmethod
     def from_row(cls, row: Notification) -> NotificationRead:
         out = cls.model_validate(row)
-        out.delivery_note = (row.context or {}).get("delivery_note")
+        context = row.context or {}
+        out.delivery_note = context.get("delivery_note")
+        # Survey and signed download links are the recipient's credentials: never shown.
+        out.subject = redact(out.subject, context)
+        out.body = redact(out.body, context)
         # Webhook URLs carry their secret in the path: show only where they point.
         if out.recipient.startswith(("http://", "https://")):
             parts = urlsplit(out.recipient)

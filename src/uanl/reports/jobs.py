@@ -299,28 +299,39 @@ def _fail(report_id: int, error: str, key: str | None, storage: Storage) -> None
 
 
 # --------------------------------------------------------------------------- signed links
+#
+# Token: base64url("<report_id>.<expires_unix>.<hmac>"), the HMAC-SHA256 (hex, 40 chars) of
+# the report id, the expiry and the file's storage key, keyed by a key derived from
+# SECRET_KEY for this purpose only. A link opens one file of one report until it expires;
+# the staff API never shows it (`notifications.visibility` redacts it from listings).
 
 
-def _signature(report_id: int, expires: int) -> str:
+def _key() -> bytes:
     secret = config.get_settings().effective_secret_key().encode()
-    msg = f"report-download:{report_id}:{expires}".encode()
-    return hmac.new(secret, msg, hashlib.sha256).hexdigest()[:40]
+    return hashlib.sha256(b"uanl.report-download.v2:" + secret).digest()
+
+
+def _signature(report_id: int, expires: int, file_path: str | None) -> str:
+    msg = f"report-download:{report_id}:{expires}:{file_path or ''}".encode()
+    return hmac.new(_key(), msg, hashlib.sha256).hexdigest()[:40]
 
 
 def download_token(report: Report) -> str:
     expires = int((report.expires_at or utcnow() + timedelta(days=7)).timestamp())
-    raw = f"{report.id}.{expires}.{_signature(report.id, expires)}"
+    raw = f"{report.id}.{expires}.{_signature(report.id, expires, report.file_path)}"
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def check_download_token(token: str, report_id: int, now: datetime) -> bool:
+def check_download_token(token: str, report: Report, now: datetime) -> bool:
+    """True if `token` was signed for this report and its current file, and has not expired."""
     try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode("ascii")
         rid, expires, sig = raw.split(".")
-        if int(rid) != report_id or int(expires) < now.timestamp():
+        if int(rid) != report.id or int(expires) < now.timestamp() or not report.file_path:
             return False
-        return hmac.compare_digest(sig, _signature(report_id, int(expires)))
-    except ValueError:
+        expected = _signature(report.id, int(expires), report.file_path)
+        return hmac.compare_digest(sig.encode(), expected.encode())
+    except ValueError:  # also binascii.Error and UnicodeDecodeError
         return False
 
 

@@ -122,11 +122,13 @@ def download(
     db: DB,
     report_id: ReportId,
     bearer: Annotated[str | None, Depends(oauth2_scheme)] = None,
-    token: Annotated[str | None, Query(description="Signed link from an e-mail")] = None,
+    token: Annotated[
+        str | None, Query(max_length=512, description="Signed link from an e-mail")
+    ] = None,
 ) -> StreamingResponse:
     if token and not bearer:
         report = db.get(Report, report_id)
-        if report is None or not jobs.check_download_token(token, report_id, utcnow()):
+        if report is None or not jobs.check_download_token(token, report, utcnow()):
             raise Forbidden("this download link is invalid or has expired")
     else:
         report = _visible(db, report_id, operator_for_token(db, bearer))
