@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from loguru import logger
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -366,3 +366,84 @@ def test_the_development_outbox_log_line_names_no_address(client, staff, admin_h
     log = log_file.read_bytes()
     assert b"outbox: notification" in log and b".eml" in log
     assert _leaks(log) == []
+
+
+def test_contact_data_watson_extracts_is_sealed_and_retries_still_match(
+    client, staff, admin_h, backend, wsettings
+):
+    """A chat user types their e-mail, phone and RFC: what the NLU extracts (entities) and
+    the turn's outcome are sealed, read back whole by the API, and a retried delivery (same
+    session and text, no Idempotency-Key) is still recognised.
+
+    The typed text itself (input_text, and the ticket description made from it) is free
+    text, searchable like every description, and stays plaintext: not covered here."""
+    from uanl.models import Ticket
+
+    said = {
+        "text": f"No tengo internet, abre un ticket. Mi correo es {EMAIL}, mi teléfono "
+        f"{PHONE} y mi RFC {RFC}",
+        "session_id": f"s-chat-{TAG}",
+        "user": {"name": "Xóchitl", "email": EMAIL},
+    }
+    first = client.post("/api/v1/watson/webhook", json=said, headers=key_headers())
+    assert first.status_code == 200, first.text
+    assert first.json()["entities"]["email"].lower() == EMAIL.lower()
+    assert first.json()["entities"]["phone"].endswith(PHONE_DIGITS)
+    again = client.post("/api/v1/watson/webhook", json=said, headers=key_headers())
+    assert again.status_code == 200, again.text
+    assert again.json()["activity_id"] == first.json()["activity_id"]  # the same turn
+    with dbmod.session_scope() as db:
+        assert db.scalar(select(func.count()).select_from(Ticket)) == 1  # acted once
+    talk = client.get(f"/api/v1/watson/sessions/{said['session_id']}", headers=admin_h)
+    assert talk.status_code == 200, talk.text
+    [turn] = talk.json()["turns"]
+    assert turn["entities"]["email"].lower() == EMAIL.lower()  # read back whole
+    assert turn["result"]["ticket_id"] == first.json()["result"]["ticket_id"]
+    with dbmod.get_engine().connect() as conn:
+        row = conn.execute(text("SELECT * FROM watson_activities")).mappings().one()
+    assert row["entities"].startswith("enc1.") and row["result"].startswith("enc1.")
+    kept = " ".join(str(v) for k, v in row.items() if k != "input_text")
+    assert _leaks(kept.encode()) == []
+
+
+@pytest.mark.parametrize("backend_name", ["sqlite", "postgres"])
+def test_0013_seals_watson_entities_and_results_and_downgrade_opens_them(
+    backend_name, tmp_path, monkeypatch
+):
+    from tests.core.test_migrations import _keyed_database_at
+    from uanl.core import migrate
+    from uanl.core.db import build_engine
+    from uanl.models import WatsonActivity
+
+    url = _keyed_database_at("0012", backend_name, tmp_path, monkeypatch)
+    entities = {"email": EMAIL, "phone": PHONE_DIGITS}
+    result = {"pending": {"action": "create_ticket", "slots": entities}}
+    engine = build_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO watson_activities (session_id, channel, input_text, entities, "
+                "result, status, created_at) VALUES ('s-1', 'orchestrate', 'hola', :e, :r, "
+                "'ok', CURRENT_TIMESTAMP)"
+            ),
+            [{"e": json.dumps(entities), "r": json.dumps(result)}] * 3,
+        )
+    engine.dispose()
+    migrate.upgrade(url=url)
+    engine = build_engine(url)
+    with engine.connect() as conn:
+        sealed = conn.execute(text("SELECT entities, result FROM watson_activities")).all()
+    assert len(sealed) == 3
+    assert all(v.startswith("enc1.") and _leaks(v.encode()) == [] for row in sealed for v in row)
+    with Session(engine) as db:
+        rows = db.scalars(select(WatsonActivity)).all()
+        assert [(r.entities, r.result) for r in rows] == [(entities, result)] * 3
+    engine.dispose()
+
+    migrate.downgrade("0012", url=url)
+    engine = build_engine(url)
+    with engine.connect() as conn:
+        opened = conn.execute(text("SELECT entities, result FROM watson_activities")).all()
+    engine.dispose()
+    back = [tuple(json.loads(v) if isinstance(v, str) else v for v in row) for row in opened]
+    assert back == [(entities, result)] * 3

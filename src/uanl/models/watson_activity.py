@@ -6,8 +6,8 @@ from typing import Any
 from sqlalchemy import Float, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from uanl.core.crypto import EncryptedText
-from uanl.models.base import Base, IdMixin, JSONType, utcnow
+from uanl.core.crypto import EncryptedJSON, EncryptedText
+from uanl.models.base import Base, IdMixin, utcnow
 
 
 class WatsonActivity(IdMixin, Base):
@@ -25,9 +25,15 @@ class WatsonActivity(IdMixin, Base):
     language: Mapped[str | None] = mapped_column(String(5))
     intent: Mapped[str | None] = mapped_column(String(40))
     confidence: Mapped[float | None] = mapped_column(Float)
-    entities: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    # What the NLU extracted (e-mail, phone...) and the outcome (pending slots quote them):
+    # sealed like the contact columns, read whole, never queried in SQL.
+    entities: Mapped[dict[str, Any]] = mapped_column(
+        EncryptedJSON("watson_activities.entities"), default=dict
+    )
     action: Mapped[str | None] = mapped_column(String(40))
-    result: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    result: Mapped[dict[str, Any]] = mapped_column(
+        EncryptedJSON("watson_activities.result"), default=dict
+    )
     reply_text: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default="ok")
     error: Mapped[str | None] = mapped_column(Text)
