@@ -274,3 +274,20 @@ def test_signed_report_links_are_hidden_from_listings_and_verified(
         report.expires_at = datetime.now(UTC) - timedelta(seconds=5)
         stale = jobs.download_token(report)
     assert_problem(client.get(download, params={"token": stale}), 403)
+
+
+def test_links_pasted_into_an_adhoc_message_are_redacted_too(
+    client: TestClient, db: Session, notif_settings: Settings, staff: Staff
+) -> None:
+    survey = "https://mesa.example.mx/api/v1/csat/MS4yLjM.abcdefghijklmnopqrstuv?score=5"
+    report = "https://mesa.example.mx/api/v1/reports/jobs/3/download?token=MS4yLjNhYmM"
+    body = f"Califique aquí: {survey}\nDescargue: {report}\nGracias."
+    sup_h = auth_header(staff.supervisor)
+    sent = client.post(URL, json={"to_address": "x@cliente.mx", "body": body}, headers=sup_h)
+    assert sent.status_code == 201, sent.text
+    for shown in (sent.json(), client.get(f"{URL}/{sent.json()['id']}", headers=sup_h).json()):
+        assert (
+            shown["body"].strip() == f"Califique aquí: {REDACTED}\nDescargue: {REDACTED}\nGracias."
+        )
+    [row] = rows(db, event="adhoc")
+    assert survey in (row.body or "") and report in (row.body or "")  # the e-mail keeps them
