@@ -36,6 +36,10 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "report-schedules": {"task": "uanl.reports.run_schedules", "schedule": timedelta(minutes=1)},
     "report-cleanup": {"task": "uanl.reports.cleanup", "schedule": timedelta(hours=1)},
     "report-rollups": {"task": "uanl.reports.refresh_rollups", "schedule": timedelta(minutes=1)},
+    "idempotency-purge": {
+        "task": "uanl.tickets.purge_idempotency_keys",
+        "schedule": timedelta(hours=1),
+    },
     # Daily at 03:15 in TIMEZONE: a backup, then retention (BACKUP_KEEP, BACKUP_MAX_AGE_DAYS).
     "database-backup": {"task": "uanl.backup.run", "schedule": crontab(hour=3, minute=15)},
 }

@@ -447,3 +447,40 @@ def test_0013_seals_watson_entities_and_results_and_downgrade_opens_them(
     engine.dispose()
     back = [tuple(json.loads(v) if isinstance(v, str) else v for v in row) for row in opened]
     assert back == [(entities, result)] * 3
+
+
+def test_stored_answers_are_forgotten_after_48_hours_by_a_beat_task(client, op_h):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from uanl.models import IdempotencyRecord, utcnow
+    from uanl.tickets.tasks import purge_idempotency_keys_task
+    from uanl.worker import BEAT_SCHEDULE
+
+    assert {"task": purge_idempotency_keys_task.name, "schedule": timedelta(hours=1)} in (
+        BEAT_SCHEDULE.values()
+    )
+    body = {"title": "Sin red", "requester_email": EMAIL}
+    made = {}
+    for key in ("viejo", "reciente"):
+        resp = client.post("/api/v1/tickets/", json=body, headers={**op_h, "Idempotency-Key": key})
+        assert resp.status_code == 201, resp.text
+        made[key] = resp.json()["id"]
+    with dbmod.session_scope() as db:
+        db.execute(
+            update(IdempotencyRecord)
+            .where(IdempotencyRecord.key == "viejo")
+            .values(created_at=utcnow() - timedelta(hours=49))
+        )
+    assert purge_idempotency_keys_task() == 1
+    assert [k for k, _ in _replay_tokens()] == ["reciente"]
+    kept = client.post(
+        "/api/v1/tickets/", json=body, headers={**op_h, "Idempotency-Key": "reciente"}
+    )
+    assert (
+        kept.headers.get("Idempotent-Replayed") == "true" and kept.json()["id"] == made["reciente"]
+    )
+    gone = client.post("/api/v1/tickets/", json=body, headers={**op_h, "Idempotency-Key": "viejo"})
+    assert gone.status_code == 201 and "Idempotent-Replayed" not in gone.headers
+    assert gone.json()["id"] not in made.values()  # a new ticket: the old answer is gone

@@ -2,6 +2,8 @@
 
 The key row is inserted in the same transaction as the effect, so either both exist or
 neither does; a concurrent duplicate collides on the primary key and is told to retry.
+The stored answer quotes contact data (a requester e-mail): the model seals it like the
+contact columns, and a beat task forgets answers after 48 hours (`purge_older_than`).
 """
 
 from __future__ import annotations

@@ -66,3 +66,18 @@ def sla_status_sweep_task() -> int:
 
     with session_scope() as db:
         return refresh_statuses(db, utcnow())
+
+
+@shared_task(
+    name="uanl.tickets.purge_idempotency_keys", acks_late=True, time_limit=120, soft_time_limit=100
+)
+def purge_idempotency_keys_task() -> int:
+    """Hourly (beat): forget Idempotency-Key answers older than 48 h (a retry comes sooner;
+    the stored answers quote requester e-mails, kept no longer than a replay needs them)."""
+    from uanl.core.idempotency import purge_older_than
+
+    with session_scope() as db:
+        n = purge_older_than(db)
+    if n:
+        logger.info("idempotency purge: {} stored answers forgotten", n)
+    return n
