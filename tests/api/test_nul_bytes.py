@@ -105,3 +105,20 @@ def test_clean_requests_still_pass(client, op_h):
         f"{API}/tickets", json={"title": "Tab\tand\nnewline", "description": "ok"}, headers=op_h
     )
     assert resp.status_code == 201, resp.text
+
+
+def test_nul_in_report_requests_is_422(client, admin_h):
+    """Report bodies are not Strict models (free-form filters and params): covered too."""
+    flt = {"column": "title", "op": "contains", "value": "a\u0000b"}
+    resp = client.post(
+        f"{API}/reports/custom", json={"dataset": "tickets", "filters": [flt]}, headers=admin_h
+    )
+    problem = assert_problem(resp, 422, "filters")
+    assert ["body", "filters"] in _loc(problem), problem
+    assert "[0].value" in problem["detail"]
+    schedule = {"name": "Semanal\u0000", "report_type": "tickets", "recurrence": {"every": "day"}}
+    resp = client.post(f"{API}/reports/schedules", json=schedule, headers=admin_h)
+    assert ["body", "name"] in _loc(assert_problem(resp, 422, "name"))
+    job = {"report": "tickets", "params": {"category": "red\u0000"}}
+    resp = client.post(f"{API}/reports/jobs", json=job, headers=admin_h)
+    assert ["body", "params"] in _loc(assert_problem(resp, 422, "params"))

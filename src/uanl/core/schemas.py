@@ -54,16 +54,20 @@ def refuse_nul(value: Any) -> Any:
 SafeStr = Annotated[str, BeforeValidator(refuse_nul)]
 
 
-class Strict(BaseModel):
-    """Request bodies: unknown fields are errors, so typos do not pass silently; no field
-    accepts a NUL character (422 naming the field instead of a database error)."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class NoNul(BaseModel):
+    """A request model none of whose fields accepts a NUL character (a 422 naming the
+    field instead of a database error), nested lists and dicts included."""
 
     @field_validator("*", mode="before")
     @classmethod
     def _no_nul(cls, value: Any) -> Any:
         return refuse_nul(value)
+
+
+class Strict(NoNul):
+    """Request bodies: unknown fields are errors, so typos do not pass silently; no NUL."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class ReadModel(BaseModel):

@@ -13,13 +13,14 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from uanl.core import config
 from uanl.core.errors import ValidationFailed
+from uanl.core.schemas import NoNul
 from uanl.reports import datasets as ds
 from uanl.reports.formats import Column, ReportMeta
 
@@ -30,18 +31,18 @@ MAX_IN = 1000
 MAX_LIMIT = 100_000
 
 
-class FilterIn(BaseModel):
+class FilterIn(NoNul):  # NoNul: no field accepts U+0000 (422, not a 500)
     column: str
     op: str
     value: Any = None
 
 
-class AggregateIn(BaseModel):
+class AggregateIn(NoNul):
     fn: str
     column: str | None = None
 
 
-class CustomQuery(BaseModel):
+class CustomQuery(NoNul):
     model_config = ConfigDict(populate_by_name=True, extra="forbid")
 
     dataset: str

@@ -23,6 +23,7 @@ from uanl.core import config
 from uanl.core.errors import Conflict, Forbidden, NotFound
 from uanl.core.pagination import Page, PageParams, page_params, paginate_page
 from uanl.core.routing import SlashRouter
+from uanl.core.schemas import NoNul
 from uanl.core.validators import MAX_ID
 from uanl.models import Operator, Report, ReportFormat, ReportSchedule, ReportStatus, Role, utcnow
 from uanl.reports import jobs, schedules
@@ -35,7 +36,7 @@ ReportId = Annotated[int, Path(ge=1, le=MAX_ID)]
 ScheduleId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-class JobIn(BaseModel):
+class JobIn(NoNul):  # NoNul: no field accepts U+0000 (422, not a 500)
     model_config = ConfigDict(extra="forbid")
 
     report: str

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from uanl.core.errors import ValidationFailed
+from uanl.core.schemas import NoNul
 from uanl.models import ReportFormat, ReportSchedule
 from uanl.reports import jobs
 from uanl.reports.recurrence import next_occurrence, to_cron
@@ -20,7 +21,7 @@ from uanl.reports.sources import validate_params
 MAX_DUE_PER_SWEEP = 500
 
 
-class ScheduleIn(BaseModel):
+class ScheduleIn(NoNul):  # NoNul: no field accepts U+0000 (422, not a 500)
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=120)
@@ -33,7 +34,7 @@ class ScheduleIn(BaseModel):
     is_active: bool = True
 
 
-class ScheduleUpdate(BaseModel):
+class ScheduleUpdate(NoNul):
     model_config = ConfigDict(extra="forbid")
 
     name: str | None = Field(None, min_length=1, max_length=120)
