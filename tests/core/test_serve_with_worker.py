@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -157,3 +158,36 @@ def test_make_run_assigns_notifies_escalates_and_stops_on_ctrl_c(desk: Desk) -> 
     assert desk.proc.wait(timeout=60) == 0, desk.log.read_text()[-3000:]
     wait_for(lambda: not any(_alive(pid) for pid in workers), timeout=30)
     assert "stopping the worker" in desk.log.read_text()
+
+
+def _descendants(pid: int) -> list[int]:
+    found = []
+    for child in _children(pid):
+        found += [child, *_descendants(child)]
+    return found
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["TERM", "INT"])
+def test_a_signal_stops_the_api_and_the_whole_worker_within_ten_seconds(
+    desk: Desk, sig: signal.Signals
+) -> None:
+    # Open an event stream too: an open connection must not hold the shutdown.
+    desk.login()
+    wait_for(lambda: len(_descendants(desk.proc.pid)) >= 3, timeout=30)  # worker + its pool
+    everyone = [desk.proc.pid, *_descendants(desk.proc.pid)]
+    with httpx.Client(base_url=desk.base, timeout=30) as stream_client:
+        token = desk.http.headers["Authorization"].split()[1]
+        with stream_client.stream(
+            "GET", "/api/v1/dashboards/stream", headers={"Authorization": f"Bearer {token}"}
+        ) as stream:
+            assert stream.status_code == 200
+            started = time.monotonic()
+            desk.proc.send_signal(sig)
+            deadline = started + 10
+            while any(_alive(pid) for pid in everyone) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            took = time.monotonic() - started
+            left = [pid for pid in everyone if _alive(pid)]
+    assert not left, (left, desk.log.read_text())
+    assert took <= 10, (took, desk.log.read_text()[-2500:])
+    assert desk.proc.wait(timeout=1) == 0, desk.log.read_text()[-3000:]
