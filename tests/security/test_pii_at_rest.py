@@ -24,14 +24,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from tests.conftest import Backend, auth_header, make_operator
-from tests.watson.watson_fixtures import key_headers, wsettings
+from tests.watson.watson_fixtures import key_headers, world, wsettings
 from uanl.core import db as dbmod
 from uanl.core.crypto import generate_key, key_id, parse_key
 from uanl.core.keyrotation import rotate
 from uanl.core.validators import rfc_check_digit
 from uanl.models import Role
 
-__all__ = ["wsettings"]
+__all__ = ["world", "wsettings"]
 
 TAG = uuid.uuid4().hex[:6]
 # Unique per run, so files left in the session's data dir by other tests cannot match.
@@ -484,3 +484,32 @@ def test_stored_answers_are_forgotten_after_48_hours_by_a_beat_task(client, op_h
     gone = client.post("/api/v1/tickets/", json=body, headers={**op_h, "Idempotency-Key": "viejo"})
     assert gone.status_code == 201 and "Idempotent-Replayed" not in gone.headers
     assert gone.json()["id"] not in made.values()  # a new ticket: the old answer is gone
+
+
+def test_pending_watson_slots_in_redis_are_sealed(client, world, backend, monkeypatch):
+    """The pending action of a conversation (its slots: the text, the e-mail and phone the
+    NLU found) is kept in Redis when REDIS_URL is set: sealed there, and still carried on."""
+    import redis
+
+    from tests.watson.watson_fixtures import watson_settings
+
+    url = "redis://127.0.0.1:6379/15"
+    redis.Redis.from_url(url).ping()  # a required service of the suite: fail loudly if down
+    monkeypatch.setattr(
+        "uanl.core.config.get_settings", lambda: watson_settings(backend, REDIS_URL=url)
+    )
+    session = f"redis-pii-{TAG}-{backend.name}"
+    said = {"text": f"agenda una visita técnica para Vitro. Contacto: {EMAIL}, {PHONE}"}
+    first = client.post(
+        "/api/v1/watson/webhook", json={**said, "session_id": session}, headers=key_headers()
+    )
+    assert first.status_code == 200 and first.json()["needs"] == "when", first.text
+    stored = redis.Redis.from_url(url).get(f"uanl:watson:pending:{session}")
+    assert stored is not None and stored.startswith(b"enc1.")
+    assert _leaks(stored) == []
+    second = client.post(
+        "/api/v1/watson/webhook",
+        json={"text": "mañana a las 12", "session_id": session},
+        headers=key_headers(),
+    )
+    assert second.status_code == 200 and second.json()["action"] == "visit_scheduled", second.text

@@ -13,6 +13,7 @@ from tests.conftest import assert_problem
 from tests.watson.watson_fixtures import KEY, key_headers, watson_settings, world, wsettings
 from uanl.core import db as dbmod
 from uanl.models import Notification, Report, ScheduledVisit, Ticket, TicketSource, WatsonActivity
+from uanl.watson import sessions
 from uanl.watson.auth import sign
 
 __all__ = ["wsettings", "world"]
@@ -253,7 +254,8 @@ def test_pending_in_redis_when_configured(client, world, backend, monkeypatch):
     assert first["needs"] == "when"
     r = redis.Redis.from_url(url)
     key = f"uanl:watson:pending:{session}"
-    assert json.loads(r.get(key))["intent"] == "schedule_visit"
+    assert r.get(key).startswith(b"enc1.")  # sealed (tests/security/test_pii_at_rest.py)
+    assert json.loads(sessions._open_pending(r.get(key)))["intent"] == "schedule_visit"
     assert 0 < r.ttl(key) <= 1800
     second = _say(client, "mañana a las 12", session=session)
     assert second["status"] == "ok", second

@@ -1,8 +1,8 @@
 """Conversation state: pending actions per session, retry detection and client names.
 
 A pending action (something asked for and not yet answered) lives in Redis when REDIS_URL is
-configured (`uanl:watson:pending:{session}`, 30-minute TTL), else in the latest
-`watson_activities` row of the session (`result["pending"]`).
+configured (`uanl:watson:pending:{session}`, 30-minute TTL, sealed with the data keys), else
+in the latest `watson_activities` row of the session (`result["pending"]`, sealed too).
 """
 
 from __future__ import annotations
@@ -20,9 +20,11 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from uanl.core import config
+from uanl.core.crypto import keyring
 from uanl.models import Client, WatsonActivity, utcnow
 
 PENDING_TTL_S = 30 * 60
+PENDING_CONTEXT = "watson.pending"  # binds the sealed Redis value to its use
 RETRY_WINDOW = timedelta(minutes=2)
 CLIENT_CACHE_TTL_S = 30.0
 
@@ -48,7 +50,7 @@ def load_pending(db: Session, session_id: str) -> dict[str, Any] | None:
     if client is not None:
         try:
             raw = client.get(pending_key(session_id))
-            return json.loads(raw) if raw else None
+            return json.loads(_open_pending(raw)) if raw else None
         except Exception as exc:  # noqa: BLE001 - fall back to the database
             logger.warning("watson pending state: Redis unavailable ({}), using the DB", exc)
     row = db.scalars(
@@ -72,11 +74,19 @@ def save_pending(session_id: str, pending: dict[str, Any] | None) -> None:
         return
     try:
         if pending:
-            client.set(pending_key(session_id), json.dumps(pending), ex=PENDING_TTL_S)
+            sealed = keyring().encrypt(json.dumps(pending), PENDING_CONTEXT)
+            client.set(pending_key(session_id), sealed, ex=PENDING_TTL_S)
         else:
             client.delete(pending_key(session_id))
     except Exception as exc:  # noqa: BLE001
         logger.warning("watson pending state not saved in Redis: {}", exc)
+
+
+def _open_pending(raw: bytes) -> str:
+    """Pending slots quote what the user typed (e-mail, phone): sealed in Redis as in the
+    database. A plaintext value written before sealing existed is read as it is (TTL 30 min)."""
+    value = raw.decode()
+    return keyring().decrypt(value, PENDING_CONTEXT) if value.startswith("enc1.") else value
 
 
 def _aware(value: Any) -> Any:
