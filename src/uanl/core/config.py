@@ -80,7 +80,7 @@ class Settings(BaseSettings):
     db_max_overflow: int = Field(5, alias="DB_MAX_OVERFLOW", ge=0, le=1000)
     db_pool_timeout: float = Field(2.0, alias="DB_POOL_TIMEOUT", gt=0, le=60)
     max_inflight: int = Field(0, alias="MAX_INFLIGHT", ge=0, le=10000)
-    max_queued: int = Field(100, alias="MAX_QUEUED", ge=0, le=100000)
+    max_queued: int = Field(200, alias="MAX_QUEUED", ge=0, le=100000)
     queue_timeout_s: float = Field(5.0, alias="QUEUE_TIMEOUT_S", ge=0, le=60)
     # A resolved ticket may be reopened this many hours after its resolution (then: closed).
     ticket_reopen_window_hours: float = Field(
@@ -146,6 +146,9 @@ class Settings(BaseSettings):
     login_lockout_minutes: int = Field(15, alias="LOGIN_LOCKOUT_MINUTES", ge=1, le=24 * 60)
     cors_origins: str = Field("", alias="CORS_ORIGINS")
     allowed_hosts: str = Field("*", alias="ALLOWED_HOSTS")
+    # Reverse proxies (IPs or CIDR networks, comma-separated) whose X-Forwarded-For and
+    # X-Forwarded-Proto are believed; from any other peer they are ignored (docs/operations.md).
+    trusted_proxies: str = Field("127.0.0.1,::1", alias="TRUSTED_PROXIES")
     max_body_bytes: int = Field(5 * 1024 * 1024, alias="MAX_BODY_BYTES", ge=1024)
 
     # Backups (issue 7): where, how many to keep, and the oldest one kept (0 = no age limit).
@@ -203,6 +206,22 @@ class Settings(BaseSettings):
     @property
     def allowed_host_list(self) -> list[str]:
         return [h.strip().lower() for h in self.allowed_hosts.split(",") if h.strip()]
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_proxies(cls, value: str) -> str:
+        import ipaddress
+
+        for entry in filter(None, (e.strip() for e in value.split(","))):
+            try:
+                ipaddress.ip_network(entry)
+            except ValueError as exc:
+                raise ValueError(f"{entry!r} is not an IP address or network") from exc
+        return value
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
 
     @field_validator("timezone")
     @classmethod
