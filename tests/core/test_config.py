@@ -61,7 +61,12 @@ def test_production_requires_encryption_keys(missing):
         settings(**env)
 
 
-@pytest.mark.parametrize("bad", ["not base64!", "c2hvcnQ", f"{generate_key()},tooshort"])
+# Fixed ids: a random key in an id makes the collection differ between xdist workers.
+@pytest.mark.parametrize(
+    "bad",
+    ["not base64!", "c2hvcnQ", f"{generate_key()},tooshort"],
+    ids=["not-base64", "too-short", "second-key-too-short"],
+)
 def test_malformed_data_keys_are_refused_in_every_mode(bad):
     with pytest.raises(ValueError, match="key"):
         settings(DATA_ENCRYPTION_KEYS=bad)
