@@ -3,7 +3,7 @@
 PostgreSQL text cannot hold U+0000: a `?q=a%00b` reaching a query would be a psycopg
 DataError (500). Refusing it here covers every route, declared parameters or not, before
 any authentication or database work; request bodies are checked by the schemas
-(`uanl.core.schemas.Strict`). The problem names the parameter: `loc: ["query", name]` or
+(`uanl.core.schemas.NoNul`). The problem names the parameter: `loc: ["query", name]` or
 `["path", name]` (the route's parameter name when a documented route matches, else
 `["path"]`).
 """

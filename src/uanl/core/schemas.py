@@ -9,7 +9,6 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     EmailStr,
     Field,
@@ -48,10 +47,6 @@ def refuse_nul(value: Any) -> Any:
     # The text goes in as context: a caller's dict key must not be read as a template.
     reason = f"{where} {NUL_REASON}" if where else NUL_REASON
     raise PydanticCustomError("nul_character", "{reason}", {"reason": reason})
-
-
-# A string field that refuses NUL, for request models that do not derive from Strict.
-SafeStr = Annotated[str, BeforeValidator(refuse_nul)]
 
 
 class NoNul(BaseModel):
