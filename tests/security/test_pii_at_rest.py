@@ -399,17 +399,27 @@ def test_contact_data_watson_extracts_is_sealed_and_retries_still_match(
     [turn] = talk.json()["turns"]
     assert turn["entities"]["email"].lower() == EMAIL.lower()  # read back whole
     assert turn["result"]["ticket_id"] == first.json()["result"]["ticket_id"]
+    # The reply quotes the address it sends to ("te llega a <e-mail>").
+    report = {"session_id": f"s-rep-{TAG}"}
+    for line in ("genera el reporte de tickets del mes pasado en excel", f"a {EMAIL} por favor"):
+        turn = client.post(
+            "/api/v1/watson/webhook", json={**report, "text": line}, headers=key_headers()
+        )
+        assert turn.status_code == 200, turn.text
+    assert turn.json()["action"] == "report_queued", turn.text
+    assert EMAIL.lower() in turn.json()["reply"].lower()
     with dbmod.get_engine().connect() as conn:
-        row = conn.execute(text("SELECT * FROM watson_activities")).mappings().one()
-    assert row["entities"].startswith("enc1.") and row["result"].startswith("enc1.")
-    kept = " ".join(str(v) for k, v in row.items() if k != "input_text")
-    assert _leaks(kept.encode()) == []
+        rows = conn.execute(text("SELECT * FROM watson_activities")).mappings().all()
+    assert len(rows) == 3
+    for row in rows:
+        assert row["entities"].startswith("enc1.") and row["result"].startswith("enc1.")
+        assert row["reply_text"].startswith("enc1.")
+        kept = " ".join(str(v) for k, v in row.items() if k != "input_text")
+        assert _leaks(kept.encode()) == [], row["id"]
 
 
 @pytest.mark.parametrize("backend_name", ["sqlite", "postgres"])
-def test_0013_seals_watson_entities_and_results_and_downgrade_opens_them(
-    backend_name, tmp_path, monkeypatch
-):
+def test_0013_0014_seal_watson_rows_and_downgrade_opens_them(backend_name, tmp_path, monkeypatch):
     from tests.core.test_migrations import _keyed_database_at
     from uanl.core import migrate
     from uanl.core.db import build_engine
@@ -418,35 +428,41 @@ def test_0013_seals_watson_entities_and_results_and_downgrade_opens_them(
     url = _keyed_database_at("0012", backend_name, tmp_path, monkeypatch)
     entities = {"email": EMAIL, "phone": PHONE_DIGITS}
     result = {"pending": {"action": "create_ticket", "slots": entities}}
+    reply, error = f"Te llega a {EMAIL}.", f"SMS a {PHONE_DIGITS} rechazado"
+    plain = [(entities, result, reply, error), (entities, result, None, None)]
     engine = build_engine(url)
     with engine.begin() as conn:
         conn.execute(
             text(
                 "INSERT INTO watson_activities (session_id, channel, input_text, entities, "
-                "result, status, created_at) VALUES ('s-1', 'orchestrate', 'hola', :e, :r, "
-                "'ok', CURRENT_TIMESTAMP)"
+                "result, reply_text, error, status, created_at) VALUES ('s-1', 'orchestrate', "
+                "'hola', :e, :r, :t, :x, 'ok', CURRENT_TIMESTAMP)"
             ),
-            [{"e": json.dumps(entities), "r": json.dumps(result)}] * 3,
+            [{"e": json.dumps(e), "r": json.dumps(r), "t": t, "x": x} for e, r, t, x in plain],
         )
     engine.dispose()
     migrate.upgrade(url=url)
     engine = build_engine(url)
+    columns = "entities, result, reply_text, error"
     with engine.connect() as conn:
-        sealed = conn.execute(text("SELECT entities, result FROM watson_activities")).all()
-    assert len(sealed) == 3
-    assert all(v.startswith("enc1.") and _leaks(v.encode()) == [] for row in sealed for v in row)
+        sealed = conn.execute(text(f"SELECT {columns} FROM watson_activities ORDER BY id")).all()
+    assert [[v is None for v in row] for row in sealed] == [[False] * 4, [False, False, True, True]]
+    assert all(v.startswith("enc1.") and not _leaks(v.encode()) for r in sealed for v in r if v)
     with Session(engine) as db:
-        rows = db.scalars(select(WatsonActivity)).all()
-        assert [(r.entities, r.result) for r in rows] == [(entities, result)] * 3
+        rows = db.scalars(select(WatsonActivity).order_by(WatsonActivity.id)).all()
+        assert [(r.entities, r.result, r.reply_text, r.error) for r in rows] == plain
     engine.dispose()
 
     migrate.downgrade("0012", url=url)
     engine = build_engine(url)
     with engine.connect() as conn:
-        opened = conn.execute(text("SELECT entities, result FROM watson_activities")).all()
+        opened = conn.execute(text(f"SELECT {columns} FROM watson_activities ORDER BY id")).all()
     engine.dispose()
-    back = [tuple(json.loads(v) if isinstance(v, str) else v for v in row) for row in opened]
-    assert back == [(entities, result)] * 3
+    back = [
+        tuple(json.loads(v) if i < 2 and isinstance(v, str) else v for i, v in enumerate(r))
+        for r in opened
+    ]
+    assert back == plain
 
 
 def test_stored_answers_are_forgotten_after_48_hours_by_a_beat_task(client, op_h):

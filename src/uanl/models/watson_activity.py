@@ -34,9 +34,10 @@ class WatsonActivity(IdMixin, Base):
     result: Mapped[dict[str, Any]] = mapped_column(
         EncryptedJSON("watson_activities.result"), default=dict
     )
-    reply_text: Mapped[str | None] = mapped_column(Text)
+    # Replies and errors quote what they act on ("te llega a ana@x.mx"): sealed too.
+    reply_text: Mapped[str | None] = mapped_column(EncryptedText("watson_activities.reply_text"))
     status: Mapped[str] = mapped_column(String(20), default="ok")
-    error: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(EncryptedText("watson_activities.error"))
     latency_ms: Mapped[float | None] = mapped_column(Float)
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
