@@ -27,6 +27,9 @@ from uanl.core.crypto import generate_key
 from uanl.core.security import create_access_token, hash_password
 from uanl.models import Base, Operator, Role
 
+# UANL_TEST_NOW=<ISO instant> runs the whole session at that instant (docs/testing.md).
+pytest_plugins = ["tests.frozen_clock"]
+
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/uanl_test"
 TEST_SECRET = secrets.token_urlsafe(48)
 # One set of encryption keys for the session, like TEST_SECRET: settings built for other data

@@ -4,64 +4,28 @@ from __future__ import annotations
 
 import re
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlalchemy import func, select
 
+from tests.demo.conftest import table_rows, visits_outside_desk_hours
 from uanl.core import db as core_db
-from uanl.core import migrate
 from uanl.core.config import get_settings
 from uanl.core.security import verify_password
 from uanl.core.validators import normalise_rfc
 from uanl.demo.seed import demo_credentials, seed_database
 from uanl.models import Call, Client, Operator, ScheduledVisit, Ticket, TicketEvent, TicketTag
 from uanl.tickets.lifecycle import check_transition
-from uanl.visits.scheduling import desk_calendar
 
 TICKETS = 200
 TZ = ZoneInfo("America/Monterrey")
 # Explicit reference instants: the data never depends on the day the suite runs.
 WEDNESDAY = datetime(2026, 12, 2, 17, 30, tzinfo=TZ)
 SUNDAY_NIGHT = datetime(2026, 12, 6, 23, 30, tzinfo=TZ)
-
-
-@pytest.fixture
-def use_db(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Path], None]]:
-    """Point settings and the engine at a fresh, migrated SQLite data dir (restored after)."""
-    saved = (core_db._engine, core_db._session_factory)
-
-    def use(data_dir: Path) -> None:
-        data_dir.mkdir(parents=True)
-        monkeypatch.setenv("UANL_DATA_DIR", str(data_dir))
-        monkeypatch.delenv("DATABASE_URL", raising=False)
-        get_settings.cache_clear()
-        url = f"sqlite:///{data_dir / 'uanl.db'}"
-        if core_db._engine is not None and core_db._engine is not saved[0]:
-            core_db._engine.dispose()
-        core_db._engine = None
-        core_db.configure(url=url)
-        migrate.upgrade("head", url=url)
-
-    yield use
-    if core_db._engine is not None and core_db._engine is not saved[0]:
-        core_db._engine.dispose()
-    core_db._engine, core_db._session_factory = saved
-    monkeypatch.undo()
-    get_settings.cache_clear()
-
-
-def _rows(model: Any) -> list[dict[str, Any]]:
-    """Rows as the application reads them (decrypted), without the blind indexes: those are
-    keyed hashes, and each data dir here has its own development key."""
-    table = model.__table__
-    with core_db.session_scope() as s:
-        result = s.execute(select(table).order_by(*table.primary_key.columns))
-        return [{k: v for k, v in r._mapping.items() if not k.endswith("_bidx")} for r in result]
 
 
 def _count(model: Any) -> int:
@@ -168,7 +132,7 @@ def test_same_seed_same_rows_other_seed_other_rows(
         seed_database(tickets=TICKETS, seed=seed, days=30, now=SUNDAY_NIGHT)
         dumps.append(
             {
-                model.__tablename__: _rows(model)
+                model.__tablename__: table_rows(model)
                 for model in (Ticket, TicketEvent, TicketTag, Call, Client, ScheduledVisit)
             }
         )
@@ -210,23 +174,6 @@ def test_seeded_visits_fall_inside_the_desk_business_calendar(
     evening overruns. The 75 days before 2026-12-02 include Revolución (Monday 2026-11-16)."""
     use_db(tmp_path / "visits")
     seed_database(tickets=1500, seed=42, days=75, now=WEDNESDAY)
-    with core_db.session_scope() as s:
-        visits = list(s.scalars(select(ScheduledVisit).order_by(ScheduledVisit.id)))
-        years = sorted(
-            {v.scheduled_start.year for v in visits} | {v.scheduled_end.year for v in visits}
-        )
-        desk = desk_calendar(s, years)
-    cal = desk.calendar
-    assert len(visits) >= 30
-    outside = []
-    for v in visits:
-        start, end = v.scheduled_start, v.scheduled_end
-        local = f"{start.astimezone(cal.zone):%a %Y-%m-%d %H:%M}-{end.astimezone(cal.zone):%H:%M}"
-        if not (
-            cal.is_open(start)
-            and cal.is_open(end - timedelta(microseconds=1))
-            and cal.business_time_between(start, end) == end - start
-        ):
-            outside.append((v.id, local))
+    count, outside = visits_outside_desk_hours()
+    assert count >= 30
     assert outside == []
-    assert cal.is_holiday(WEDNESDAY.date().replace(month=11, day=16))
