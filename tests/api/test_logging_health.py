@@ -95,3 +95,17 @@ def test_library_loggers_filter_at_the_configured_level():
         setup_logging(level="WARNING")
         root.setLevel(before[0])
         root.handlers = before[1]
+
+
+def test_a_survey_token_in_the_path_never_reaches_the_access_log(client):
+    lines: list[str] = []
+    sink = logger.add(lines.append, serialize=True, level="INFO")
+    secret = "eyJ0IjoxMjN9.c2VjcmV0LXN1cnZleS10b2tlbg"
+    try:
+        client.get(f"/api/v1/csat/{secret}")
+    finally:
+        logger.remove(sink)
+    access = [json.loads(line)["record"] for line in lines if "/csat/" in line]
+    assert access, lines
+    assert all(secret not in json.dumps(record) for record in access)
+    assert any(r["extra"].get("path") == "/api/v1/csat/[token]" for r in access), access

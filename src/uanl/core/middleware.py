@@ -14,6 +14,12 @@ from uanl.core.logging import request_id_var
 from uanl.observability.middleware import observe_request
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,100}$")
+# A path segment that is itself a credential (the client's survey link) never reaches a log.
+_SECRET_SEGMENT = re.compile(r"(/csat/)[^/]+")
+
+
+def loggable_path(path: str) -> str:
+    return _SECRET_SEGMENT.sub(r"\1[token]", path)
 
 
 class RequestContextMiddleware:
@@ -42,19 +48,20 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
+            path = loggable_path(scope["path"])
             elapsed = time.perf_counter() - start
             observe_request(scope, status["code"], elapsed)  # Prometheus, by route template
             latency_ms = elapsed * 1000
             logger.bind(
                 request_id=request_id,
                 method=scope["method"],
-                path=scope["path"],
+                path=path,
                 status=status["code"],
                 latency_ms=round(latency_ms, 2),
             ).info(
                 "{} {} -> {} in {:.1f} ms",
                 scope["method"],
-                scope["path"],
+                path,
                 status["code"],
                 latency_ms,
             )
