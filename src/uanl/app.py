@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from uanl import __version__
 from uanl.api import API_PREFIX, api_router
@@ -64,6 +65,9 @@ def create_app(settings: Settings | None = None, *, configure_logging: bool = Tr
     install_security(app, settings)  # audit listener, rate limits, hardening (issue 7)
     app.state.settings = settings
     app.add_middleware(RequestContextMiddleware)  # request id, access log, latency metric
+    # Outermost: the client address and scheme from X-Forwarded-* of TRUSTED_PROXIES only,
+    # for the rate limits and the audit log alike (`uanl serve` leaves uvicorn's own off).
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
     metrics.configure(settings)
     app.include_router(api_router)
     app.include_router(probes_router)  # /livez, /readyz

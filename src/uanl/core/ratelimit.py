@@ -8,6 +8,12 @@ Buckets (fixed windows):
   header), else per IP.
 - Login (`POST /api/v1/auth/token`): per IP here, and per account in the auth service.
 
+Storage: Redis when REDIS_URL is set (one budget for every API process), else memory. When
+Redis stops answering, the limiter keeps counting in an in-process MemoryStorage (so each API
+process allows the limit by itself) instead of letting every request through, probes Redis
+with `storage.check()` at most every `probe_interval_s` and returns to it once it answers;
+one WARNING per transition, degraded and recovered.
+
 Every limited response carries `RateLimit-Limit`, `RateLimit-Remaining` and
 `RateLimit-Reset` (seconds); a refusal is a 429 problem+json with `Retry-After`.
 Health checks and the docs are not limited.
@@ -17,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import threading
 import time
 from dataclasses import dataclass
 
@@ -63,6 +70,8 @@ class Verdict:
 class RateLimiter:
     """The configured limits and their storage (one per app; shared via Redis)."""
 
+    probe_interval_s = 5.0  # while degraded: how often a request asks Redis if it is back
+
     def __init__(self, settings: Settings, storage: Storage | None = None) -> None:
         self.enabled = settings.rate_limit_enabled
         self.api = parse(settings.rate_limit_api)
@@ -73,16 +82,55 @@ class RateLimiter:
         self.storage = storage
         self.remote = not isinstance(storage, MemoryStorage)
         self.strategy = FixedWindowRateLimiter(storage)
+        self.fallback = FixedWindowRateLimiter(MemoryStorage()) if self.remote else self.strategy
+        self.degraded = False  # counting in memory because the remote storage failed
+        self._lock = threading.Lock()
+        self._next_probe = 0.0
 
     def hit(self, item: RateLimitItem, *key: str) -> Verdict:
+        strategy = self._choose()
         try:
-            allowed = self.strategy.hit(item, "uanl", *key)
-            stats = self.strategy.get_window_stats(item, "uanl", *key)
-        except Exception as exc:  # noqa: BLE001 - a broken limiter must not take the API down
-            logger.opt(exception=exc).error("rate limiter storage failed; request allowed")
-            return Verdict(True, item.amount, item.amount, 0)
-        reset_s = max(0, math.ceil(stats.reset_time - time.time()))
-        return Verdict(allowed, item.amount, max(0, stats.remaining), reset_s)
+            return _verdict(strategy, item, key)
+        except Exception as exc:  # noqa: BLE001 - Redis down: count in memory instead
+            if strategy is self.fallback:
+                logger.opt(exception=exc).error("rate limiter memory storage failed")
+                return Verdict(True, item.amount, item.amount, 0)
+            self._degrade(exc)
+            return _verdict(self.fallback, item, key)
+
+    def _choose(self) -> FixedWindowRateLimiter:
+        if not self.degraded:
+            return self.strategy
+        with self._lock:
+            now = time.monotonic()
+            due = now >= self._next_probe
+            if due:
+                self._next_probe = now + self.probe_interval_s
+        if due and self.storage.check():
+            self._recover()
+        return self.fallback if self.degraded else self.strategy
+
+    def _degrade(self, exc: Exception) -> None:
+        with self._lock:
+            if self.degraded:
+                return
+            self.degraded = True
+            self._next_probe = time.monotonic() + self.probe_interval_s
+        logger.bind(ratelimit="degraded").warning(
+            "rate limits: Redis storage failed ({}: {}); counting in this process's memory "
+            "(each API process allows the full limit) until Redis answers again",
+            type(exc).__name__,
+            exc,
+        )
+
+    def _recover(self) -> None:
+        with self._lock:
+            if not self.degraded:
+                return
+            self.degraded = False
+        logger.bind(ratelimit="recovered").warning(
+            "rate limits: Redis answers again; limits are shared through it once more"
+        )
 
     def check_login_account(self, email: str) -> None:
         """Per-account login limit; raises TooManyRequests (429) past it."""
@@ -99,8 +147,18 @@ class RateLimiter:
             )
 
 
+def _verdict(
+    strategy: FixedWindowRateLimiter, item: RateLimitItem, key: tuple[str, ...]
+) -> Verdict:
+    allowed = strategy.hit(item, "uanl", *key)
+    stats = strategy.get_window_stats(item, "uanl", *key)
+    reset_s = max(0, math.ceil(stats.reset_time - time.time()))
+    return Verdict(allowed, item.amount, max(0, stats.remaining), reset_s)
+
+
 def _sync_storage(url: str) -> Storage:
-    storage = storage_from_string(url)
+    # Short timeouts: a Redis that hangs instead of refusing must not hold a login for long.
+    storage = storage_from_string(url, socket_connect_timeout=1.0, socket_timeout=1.0)
     if not isinstance(storage, Storage):
         raise ValueError(f"REDIS_URL {url!r} does not give a synchronous limits storage")
     return storage
