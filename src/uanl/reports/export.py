@@ -3,8 +3,9 @@
 On PostgreSQL the CSV is produced by the database itself (`COPY (SELECT ...) TO STDOUT`)
 and its chunks go straight to the response: as fast as `psql \\copy`, in constant memory.
 Elsewhere (SQLite, embedded mode) the same SELECT is read in batches and written by
-Python's csv module in the same format: times in the deployment's time zone as
-`YYYY-MM-DD HH:MM:SS`, enums as their values, empty cells for NULL.
+Python's csv module in the same format, byte for byte: times in the deployment's time zone
+as `YYYY-MM-DD HH:MM:SS`, enums as their values, empty cells (`""`) for NULL, numbers bare,
+and text quoted and neutralised against formula injection (`csv_safety`: in SQL for COPY).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, cast, func
+from sqlalchemy import String, cast, func, literal
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
@@ -25,6 +26,7 @@ from uanl.core import config
 from uanl.core.errors import ValidationFailed
 from uanl.models import Call, Ticket, TicketPriority, TicketState
 from uanl.reports import analytics
+from uanl.reports.csv_safety import neutralise, neutralise_sql, row_writer
 from uanl.reports.formats import Column, header
 
 Entity = Literal["tickets", "calls"]
@@ -57,7 +59,8 @@ def columns(entity: Entity) -> list[Column]:
 
 
 def statement(flt: ExportFilter, tz: ZoneInfo, *, as_text: bool) -> Select[Any]:
-    """The export's SELECT; with `as_text`, every value already formatted by PostgreSQL."""
+    """The export's SELECT; with `as_text`, every value already formatted by PostgreSQL:
+    text neutralised (`csv_safety`), and NULL as '' so COPY writes `""` as Python's csv does."""
     model, stmt = analytics.base_statement(flt.entity)
     stamp = Ticket.created_at if flt.entity == "tickets" else Call.started_at
     if flt.date_from:
@@ -83,8 +86,10 @@ def statement(flt: ExportFilter, tz: ZoneInfo, *, as_text: bool) -> Select[Any]:
         if col.kind == "datetime":
             expr = func.to_char(func.timezone(tz.key, expr), _PG_TIME)
         elif col.kind == "text":
+            expr = neutralise_sql(cast(expr, String))
+        else:
             expr = cast(expr, String)
-        formatted.append(expr.label(col.key))
+        formatted.append(func.coalesce(expr, literal("", String)).label(col.key))
     return stmt.with_only_columns(*formatted, maintain_column_froms=True)
 
 
@@ -96,8 +101,8 @@ def _py_cell(value: Any, kind: str, tz: ZoneInfo) -> Any:
             value = value.replace(tzinfo=ZoneInfo("UTC"))
         return value.astimezone(tz).strftime(_PY_TIME)
     if hasattr(value, "value"):
-        return value.value
-    return value
+        value = value.value
+    return neutralise(value)
 
 
 def _header_line(flt: ExportFilter, lang: str) -> bytes:
@@ -108,8 +113,12 @@ def _header_line(flt: ExportFilter, lang: str) -> bytes:
 
 def _copy_chunks(db: Session, flt: ExportFilter, tz: ZoneInfo) -> Iterator[bytes]:
     stmt = statement(flt, tz, as_text=True)
-    compiled = stmt.compile(dialect=db.get_bind().dialect)
-    sql = f"COPY ({compiled}) TO STDOUT WITH (FORMAT csv)"
+    compiled = stmt.compile(
+        dialect=db.get_bind().dialect, compile_kwargs={"render_postcompile": True}
+    )
+    # Quote text and times as the Python writer does (csv_safety.row_writer); numbers bare.
+    quoted = ", ".join(c.key for c in columns(flt.entity) if c.kind in ("text", "datetime"))
+    sql = f"COPY ({compiled}) TO STDOUT WITH (FORMAT csv, FORCE_QUOTE ({quoted}))"
     raw: Any = db.connection().connection.driver_connection
     buf: list[bytes] = []
     size = 0
@@ -128,7 +137,7 @@ def _python_chunks(db: Session, flt: ExportFilter, tz: ZoneInfo) -> Iterator[byt
     cols = columns(flt.entity)
     stmt = statement(flt, tz, as_text=False)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = row_writer(out, "\n")
     result = db.execute(stmt.execution_options(yield_per=_BATCH)).mappings()
     for row in result:
         writer.writerow([_py_cell(row[c.key], c.kind, tz) for c in cols])

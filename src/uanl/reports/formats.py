@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo
 
 import xlsxwriter
 
+from uanl.reports.csv_safety import neutralise, row_writer
+
 Kind = Literal["text", "int", "float", "percent", "datetime", "date", "duration_s", "bool"]
 Format = Literal["json", "jsonl", "csv", "xlsx"]
 
@@ -172,12 +174,12 @@ def _stream_csv(
 ) -> Iterator[bytes]:
     tz = _tz(meta)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([header(c, lang) for c in columns])
+    csv.writer(out, lineterminator="\r\n").writerow([header(c, lang) for c in columns])
+    writer = row_writer(out, "\r\n")  # text quoted and neutralised (csv_safety), numbers bare
     count = 0
     prefix = "\ufeff" if bom else ""
     for row in rows:
-        writer.writerow([_csv_value(row.get(c.key), c.kind, tz) for c in columns])
+        writer.writerow([neutralise(_csv_value(row.get(c.key), c.kind, tz)) for c in columns])
         count += 1
         if count % _FLUSH_ROWS == 0:
             yield (prefix + out.getvalue()).encode()
