@@ -7,6 +7,7 @@ operations working on SQLite (see DESIGN.md).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -29,6 +30,7 @@ _session_factory: sessionmaker[Session] | None = None
 _admission: Admission | None = None
 _pool_capacity = 0
 _probe: tuple[Engine, Engine] | None = None  # (the engine it probes for, its own engine)
+_probe_lock = threading.Lock()
 
 
 READ_ONLY = "uanl_read_only"
@@ -213,17 +215,18 @@ def probe_engine() -> Engine:
     queues behind the requests' pool (a probe that finds no connection in time is 'busy')."""
     global _probe
     main = get_engine()
-    if _probe is None or _probe[0] is not main:
-        if _probe is not None:
-            _probe[1].dispose()
-        own = build_engine(
-            main.url.render_as_string(hide_password=False),
-            pool_size=1,
-            max_overflow=0,
-            pool_timeout=PROBE_POOL_TIMEOUT_S,
-        )
-        _probe = (main, own)
-    return _probe[1]
+    with _probe_lock:  # /health's probe thread and /readyz may ask at the same time
+        if _probe is None or _probe[0] is not main:
+            if _probe is not None:
+                _probe[1].dispose()
+            own = build_engine(
+                main.url.render_as_string(hide_password=False),
+                pool_size=1,
+                max_overflow=0,
+                pool_timeout=PROBE_POOL_TIMEOUT_S,
+            )
+            _probe = (main, own)
+        return _probe[1]
 
 
 def pool_usage() -> dict[str, int]:
