@@ -23,7 +23,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from tests.conftest import Backend, assert_problem, make_settings
+from tests.conftest import (
+    Backend,
+    assert_problem,
+    ensure_pg_database,
+    make_settings,
+    pg_url_for_worker,
+)
 from tests.servers import serve_app
 from uanl.app import create_app
 from uanl.core import db as dbmod
@@ -165,3 +171,34 @@ def test_health_answers_from_a_cached_probe(
     assert again["probe_age_ms"] >= first["probe_age_ms"] > 0
     assert again["checks"]["database"]["latency_ms"] == first["checks"]["database"]["latency_ms"]
     assert first["load"]["pool"]["size"] == 15  # DB_POOL_SIZE 10 + DB_MAX_OVERFLOW 5
+
+
+NO_SLOTS_ROLE = "uanl_test_no_connection_slots"
+
+
+def test_postgres_out_of_connection_slots_is_busy_not_unavailable(
+    client: Any, admin_h: dict[str, str], backend: Backend
+) -> None:
+    """PostgreSQL refusing a connection for lack of slots (SQLSTATE 53300, here a role
+    with CONNECTION LIMIT 0) is overload: the server answered."""
+    url = make_url(pg_url_for_worker())
+    ensure_pg_database(url.render_as_string(hide_password=False))
+    admin = url.set(drivername="postgresql", database="postgres")
+    with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as conn:
+        if not conn.execute(
+            "SELECT 1 FROM pg_roles WHERE rolname = %s", (NO_SLOTS_ROLE,)
+        ).fetchone():
+            conn.execute(f"CREATE ROLE {NO_SLOTS_ROLE} LOGIN CONNECTION LIMIT 0")
+    dbmod.configure(url=url.set(username=NO_SLOTS_ROLE).render_as_string(hide_password=False))
+    try:
+        resp = client.post("/api/v1/tickets", json={"title": "Sin lugar"}, headers=admin_h)
+        assert_busy(resp)
+        health = client.get("/api/v1/health")
+        assert health.status_code == 200
+        assert health.json()["checks"]["database"]["status"] == "busy"
+        assert health.json()["status"] == "busy"
+    finally:
+        dbmod.configure(backend.settings)
+    assert (
+        client.post("/api/v1/tickets", json={"title": "Ya hay"}, headers=admin_h).status_code == 201
+    )

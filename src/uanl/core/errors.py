@@ -81,8 +81,8 @@ class ServiceUnavailable(AppError):
 
 BUSY_RETRY_AFTER_S = 2
 BUSY_DETAIL = (
-    "The server is busy: every database connection of this process is in use; nothing was "
-    "saved. Retry in a few seconds."
+    "The server is busy: no database connection is free right now; nothing was saved. "
+    "Retry in a few seconds."
 )
 UNAVAILABLE_DETAIL = "The database is unavailable; nothing was saved. Retry in a few seconds."
 
@@ -97,16 +97,25 @@ class ServerBusy(ServiceUnavailable):
         super().__init__(detail, **kw)
 
 
-# PostgreSQL refusing a connection because it has too many already (SQLSTATE 53300) is
-# overload as well: the server answered.
+# PostgreSQL refusing a connection because it has too many already is overload as well:
+# the server answered. SQLSTATE 53300, but libpq reports no SQLSTATE for a refusal at
+# connection time, so its messages are recognised too.
 _BUSY_SQLSTATES = {"53300"}
+_BUSY_MESSAGES = (
+    "too many clients already",
+    "too many connections for",
+    "remaining connection slots are reserved",
+)
 
 
 def is_busy_error(exc: BaseException) -> bool:
     """Pool exhausted (sqlalchemy.exc.TimeoutError) or server out of connection slots."""
     if isinstance(exc, sa_exc.TimeoutError):
         return True
-    return getattr(getattr(exc, "orig", None), "sqlstate", None) in _BUSY_SQLSTATES
+    orig = getattr(exc, "orig", None)
+    if getattr(orig, "sqlstate", None) in _BUSY_SQLSTATES:
+        return True
+    return orig is not None and any(m in str(orig) for m in _BUSY_MESSAGES)
 
 
 def problem(
