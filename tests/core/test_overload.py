@@ -202,3 +202,16 @@ def test_postgres_out_of_connection_slots_is_busy_not_unavailable(
     assert (
         client.post("/api/v1/tickets", json={"title": "Ya hay"}, headers=admin_h).status_code == 201
     )
+
+
+def test_a_probe_without_a_free_connection_says_busy_not_down(app: Any) -> None:
+    from uanl.health.router import database_check
+
+    assert database_check()["status"] == "ok"
+    held = dbmod.probe_engine().connect()  # the probe pool's only connection
+    try:
+        check = database_check()
+    finally:
+        held.close()
+    assert check == {"status": "busy", "error": "TimeoutError"}
+    assert database_check()["status"] == "ok"
