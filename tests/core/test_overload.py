@@ -185,10 +185,10 @@ def test_postgres_out_of_connection_slots_is_busy_not_unavailable(
     ensure_pg_database(url.render_as_string(hide_password=False))
     admin = url.set(drivername="postgresql", database="postgres")
     with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as conn:
-        if not conn.execute(
-            "SELECT 1 FROM pg_roles WHERE rolname = %s", (NO_SLOTS_ROLE,)
-        ).fetchone():
+        try:  # roles are cluster-wide: another test process may create it at the same time
             conn.execute(f"CREATE ROLE {NO_SLOTS_ROLE} LOGIN CONNECTION LIMIT 0")
+        except (psycopg.errors.DuplicateObject, psycopg.errors.UniqueViolation):
+            pass
     dbmod.configure(url=url.set(username=NO_SLOTS_ROLE).render_as_string(hide_password=False))
     try:
         resp = client.post("/api/v1/tickets", json={"title": "Sin lugar"}, headers=admin_h)
