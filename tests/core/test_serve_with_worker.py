@@ -160,6 +160,13 @@ def test_make_run_assigns_notifies_escalates_and_stops_on_ctrl_c(desk: Desk) -> 
     assert "stopping the worker" in desk.log.read_text()
 
 
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return "?"
+
+
 def _descendants(pid: int) -> list[int]:
     found = []
     for child in _children(pid):
@@ -187,7 +194,7 @@ def test_a_signal_stops_the_api_and_the_whole_worker_within_ten_seconds(
             while any(_alive(pid) for pid in everyone) and time.monotonic() < deadline:
                 time.sleep(0.2)
             took = time.monotonic() - started
-            left = [pid for pid in everyone if _alive(pid)]
-    assert not left, (left, desk.log.read_text())
+            left = {pid: _cmdline(pid) for pid in everyone if _alive(pid)}
+    assert not left, (left, desk.log.read_text()[-1500:])
     assert took <= 10, (took, desk.log.read_text()[-2500:])
     assert desk.proc.wait(timeout=1) == 0, desk.log.read_text()[-3000:]
