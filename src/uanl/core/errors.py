@@ -218,15 +218,7 @@ def install_error_handlers(app: FastAPI) -> None:
             logger.warning(
                 "server busy on {} {}: {}", request.method, request.url.path, str(exc)[:200]
             )
-            busy = ServerBusy()
-            return problem(
-                busy.status,
-                busy.title,
-                busy.detail,
-                slug=busy.slug,
-                instance=request.url.path,
-                headers=busy.headers,
-            )
+            return await _app_error(request, ServerBusy())
         logger.warning(
             "database unavailable on {} {}: {}", request.method, request.url.path, str(exc)[:200]
         )
