@@ -194,13 +194,34 @@ def seed_demo(
     calls_per_ticket: Annotated[
         float, typer.Option(help="Calls generated per ticket (benchmarks use 5)", min=0)
     ] = 3.0,
+    now: Annotated[
+        str | None,
+        typer.Option(
+            help="Reference instant, ISO 8601 with offset (default: now); no row after it"
+        ),
+    ] = None,
 ) -> None:
     """Load a realistic demo dataset (Mexican companies, operators, calls, tickets)."""
+    from datetime import datetime
+
     from uanl.demo.seed import seed_database
 
     _settings()
+    reference = None
+    if now is not None:
+        try:
+            reference = datetime.fromisoformat(now)
+        except ValueError:
+            _fail(f"--now: not an ISO 8601 instant: {now!r}")
+        if reference is None or reference.tzinfo is None:
+            _fail("--now needs a UTC offset, e.g. 2026-12-06T23:30-06:00")
     summary = seed_database(
-        tickets=tickets, seed=seed, days=days, force=force, calls_per_ticket=calls_per_ticket
+        tickets=tickets,
+        seed=seed,
+        days=days,
+        force=force,
+        now=reference,
+        calls_per_ticket=calls_per_ticket,
     )
     typer.echo(summary)
 

@@ -75,3 +75,22 @@ def test_production_without_secret_explains_and_exits(tmp_path):
 def test_settings_helper_builds_isolated_settings(tmp_path):
     s = make_settings(None, tmp_path)
     assert s.is_sqlite
+
+
+def test_seed_demo_takes_a_reference_instant_and_refuses_one_without_offset(tmp_path):
+    assert run(["db", "upgrade"], tmp_path).returncode == 0
+    naive = run(["seed-demo", "--tickets", "40", "--days", "10", "--now", "2026-12-06"], tmp_path)
+    assert naive.returncode == 1 and "--now needs a UTC offset" in naive.stderr
+    bad = run(["seed-demo", "--tickets", "40", "--now", "el domingo"], tmp_path)
+    assert bad.returncode == 1 and "not an ISO 8601 instant" in bad.stderr
+    # A Sunday night in Monterrey (05:30 UTC on Monday): nothing may be dated after it.
+    args = ["seed-demo", "--tickets", "40", "--days", "10", "--now", "2026-03-15T23:30-06:00"]
+    seeded = run(args, tmp_path)
+    assert seeded.returncode == 0, seeded.stderr
+    engine = create_engine(f"sqlite:///{tmp_path / 'uanl.db'}")
+    with engine.connect() as conn:
+        count, newest = conn.execute(text("SELECT count(*), max(created_at) FROM tickets")).one()
+    engine.dispose()
+    assert count == 40
+    assert str(newest)[:19] <= "2026-03-16 05:30:00", newest
+    assert str(newest)[:10] >= "2026-03-12", newest  # anchored on that week, not on today
