@@ -8,6 +8,9 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# Two pytest-xdist workers (the suite is xdist-clean; tests/xdist_groups.py keeps the ones
+# that share the machine's Redis in one worker). PYTEST_XDIST= runs it in one process.
+PYTEST_XDIST ?= -n 2 --dist loadgroup
 
 .PHONY: run test install install-dev lint typecheck bench clean help
 
@@ -40,7 +43,7 @@ run: install
 	$(BIN)/uanl serve --host $(HOST) --port $(PORT) --with-worker
 
 test: install-dev
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check src tests bench
