@@ -110,6 +110,9 @@ def test_restore_command_replaces_the_configured_database(seeded, backend, tmp_p
     done = runner.invoke(cli, ["restore", str(backup_file), "--yes"])
     assert done.exit_code == 0, done.output
     assert "verified" in done.output
+    if backend.name == "sqlite":
+        # The pooled connections that knew the replaced file (and its WAL index) are gone.
+        assert dbmod.get_engine().pool.checkedin() == 0
     assert _stats(backend.url) == before
 
 

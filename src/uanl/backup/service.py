@@ -30,7 +30,7 @@ from sqlalchemy.engine import URL, make_url
 from uanl import __version__
 from uanl.backup import manifest as mf
 from uanl.core.config import Settings, normalise_database_url
-from uanl.core.db import build_engine
+from uanl.core.db import build_engine, release_connections_to
 
 PREFIX = "uanl-"
 EXTENSIONS = {"postgresql": ".dump", "sqlite": ".sqlite3"}
@@ -279,7 +279,9 @@ def restore_backup(settings: Settings, backup_file: Path, url: str | None = None
     else:
         target = _sqlite_path(url)
         target.parent.mkdir(parents=True, exist_ok=True)
+        release_connections_to(url)
         _sqlite_copy_file(backup_file, target, journal_mode="WAL")
+        release_connections_to(url)  # nothing opened meanwhile keeps the old file's state
         stats, _ = _sqlite_file_stats(target)
     problems = mf.compare(manifest["tables"], stats) if manifest else ["no manifest to verify"]
     shown = make_url(url).render_as_string(hide_password=True)

@@ -203,6 +203,16 @@ async def get_db() -> AsyncIterator[Session]:
             await anyio.to_thread.run_sync(finish, session, None)
 
 
+def release_connections_to(url: str) -> None:
+    """Close this process's pooled connections (requests' and probe's) when they point at
+    `url`: a restore is about to replace that SQLite file under them, and a connection that
+    kept its old WAL index mapped could read past the end of the new one (SIGBUS)."""
+    target = make_url(url).render_as_string(hide_password=False)
+    for engine in (_engine, _probe[1] if _probe else None):
+        if engine is not None and engine.url.render_as_string(hide_password=False) == target:
+            engine.dispose()
+
+
 def ping(engine: Engine | None = None) -> None:
     """SELECT 1 in a read-only transaction (on SQLite: no wait for the write lock)."""
     with (engine or get_engine()).connect() as conn:
