@@ -10,8 +10,8 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 # One process by default. The suite collects and runs under pytest-xdist
 # (PYTEST_XDIST='-n 2 --dist loadgroup'; tests/xdist_groups.py keeps the tests that share the
-# machine's Redis in one worker), but on 2 cores it saved little and one run in three crashed
-# a worker (docs/testing.md, "In parallel").
+# machine's Redis in one worker): 274 s instead of ~490 s here, but one two-worker run in four
+# crashed a worker (docs/testing.md, "In parallel").
 PYTEST_XDIST ?=
 
 .PHONY: run test install install-dev lint typecheck bench clean help
