@@ -6,9 +6,12 @@ tests (TRUNCATE on PostgreSQL), so the request's own commit is what the test obs
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 import secrets
+import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +32,13 @@ from uanl.models import Base, Operator, Role
 
 # UANL_TEST_NOW=<ISO instant> runs the whole session at that instant (docs/testing.md).
 pytest_plugins = ["tests.frozen_clock"]
+
+# Code that reads the process-wide settings without the `settings` fixture (the demo's
+# credentials file, for one) must write neither into the checkout's ./.data nor into a dir
+# that two xdist workers share (its task queue above all): each session gets its own.
+if "UANL_DATA_DIR" not in os.environ:
+    os.environ["UANL_DATA_DIR"] = _SESSION_DATA_DIR = tempfile.mkdtemp(prefix="uanl-test-data-")
+    atexit.register(shutil.rmtree, _SESSION_DATA_DIR, ignore_errors=True)
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/uanl_test"
 TEST_SECRET = secrets.token_urlsafe(48)
