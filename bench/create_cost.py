@@ -8,7 +8,8 @@ create, CPU ms per create and wall p50/p99. To compare two trees, run the same s
 the other tree on PYTHONPATH:
 
     .venv/bin/python bench/create_cost.py
-    git worktree add /tmp/base <rev> && PYTHONPATH=/tmp/base/src .venv/bin/python bench/create_cost.py
+    git worktree add /tmp/base <rev>
+    PYTHONPATH=/tmp/base/src .venv/bin/python bench/create_cost.py
 """
 
 from __future__ import annotations
@@ -53,11 +54,11 @@ def main() -> None:
     )
     fresh_database(args.db_url)
 
-    import uanl
     from fastapi.testclient import TestClient
     from loguru import logger
     from sqlalchemy import Engine, event
 
+    import uanl
     from uanl.app import create_app
     from uanl.core import db as dbmod
     from uanl.core import migrate
