@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query, Response, status
@@ -166,53 +168,58 @@ TRANSITION_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.post(
-    "/{visit_id}/confirm",
-    response_model=VisitRead,
-    summary="Confirm a visit",
-    responses=TRANSITION_ERRORS,
+@dataclass(frozen=True)
+class VisitAction:
+    """One `POST /visits/{visit_id}/<path>` endpoint that moves a visit to `target`."""
+
+    path: str
+    name: str  # the endpoint's name, and so the stem of its OpenAPI operation id
+    target: VisitState
+    summary: str
+    with_reason: bool = False  # takes a VisitCancel body whose reason is recorded
+
+
+VISIT_ACTIONS = (
+    VisitAction("confirm", "confirm_visit", VisitState.confirmed, "Confirm a visit"),
+    VisitAction("start", "start_visit", VisitState.in_progress, "The technician starts the visit"),
+    VisitAction("complete", "complete_visit", VisitState.done, "The visit is done"),
+    VisitAction(
+        "no-show", "no_show_visit", VisitState.no_show, "Nobody was there to receive the technician"
+    ),
+    VisitAction(
+        "cancel",
+        "cancel_visit",
+        VisitState.cancelled,
+        "Cancel a visit (with a reason)",
+        with_reason=True,
+    ),
 )
-def confirm_visit(visit: ValidVisit, db: DB, actor: CurrentOperator) -> VisitRead:
-    return VisitRead.model_validate(service.change_state(db, visit, VisitState.confirmed, actor))
 
 
-@router.post(
-    "/{visit_id}/start",
-    response_model=VisitRead,
-    summary="The technician starts the visit",
-    responses=TRANSITION_ERRORS,
-)
-def start_visit(visit: ValidVisit, db: DB, actor: CurrentOperator) -> VisitRead:
-    return VisitRead.model_validate(service.change_state(db, visit, VisitState.in_progress, actor))
+def _action_endpoint(action: VisitAction) -> Callable[..., VisitRead]:
+    target = action.target
+
+    def move(visit: ValidVisit, db: DB, actor: CurrentOperator) -> VisitRead:
+        return VisitRead.model_validate(service.change_state(db, visit, target, actor))
+
+    def move_with_reason(
+        visit: ValidVisit, body: VisitCancel, db: DB, actor: CurrentOperator
+    ) -> VisitRead:
+        changed = service.change_state(db, visit, target, actor, reason=body.reason)
+        return VisitRead.model_validate(changed)
+
+    endpoint: Callable[..., VisitRead] = move_with_reason if action.with_reason else move
+    endpoint.__name__ = endpoint.__qualname__ = action.name
+    return endpoint
 
 
-@router.post(
-    "/{visit_id}/complete",
-    response_model=VisitRead,
-    summary="The visit is done",
-    responses=TRANSITION_ERRORS,
-)
-def complete_visit(visit: ValidVisit, db: DB, actor: CurrentOperator) -> VisitRead:
-    return VisitRead.model_validate(service.change_state(db, visit, VisitState.done, actor))
-
-
-@router.post(
-    "/{visit_id}/no-show",
-    response_model=VisitRead,
-    summary="Nobody was there to receive the technician",
-    responses=TRANSITION_ERRORS,
-)
-def no_show_visit(visit: ValidVisit, db: DB, actor: CurrentOperator) -> VisitRead:
-    return VisitRead.model_validate(service.change_state(db, visit, VisitState.no_show, actor))
-
-
-@router.post(
-    "/{visit_id}/cancel",
-    response_model=VisitRead,
-    summary="Cancel a visit (with a reason)",
-    responses=TRANSITION_ERRORS,
-)
-def cancel_visit(visit: ValidVisit, body: VisitCancel, db: DB, actor: CurrentOperator) -> VisitRead:
-    return VisitRead.model_validate(
-        service.change_state(db, visit, VisitState.cancelled, actor, reason=body.reason)
+for _action in VISIT_ACTIONS:
+    router.add_api_route(
+        f"/{{visit_id}}/{_action.path}",
+        _action_endpoint(_action),
+        methods=["POST"],
+        name=_action.name,
+        response_model=VisitRead,
+        summary=_action.summary,
+        responses=TRANSITION_ERRORS,
     )
