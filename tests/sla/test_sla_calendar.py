@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from uanl.sla.calendar import BusinessCalendar, WorkingHours
+from uanl.sla.calendar import BusinessCalendar
 from uanl.sla.holidays import mexico_holidays_between
+from uanl.sla.working_hours import WorkingHours
 
 MTY = ZoneInfo("America/Monterrey")
 NY = ZoneInfo("America/New_York")

@@ -23,8 +23,9 @@ from sqlalchemy.orm.util import identity_key
 from uanl.core import config
 from uanl.models import BusinessCalendar as CalendarRow
 from uanl.models import Client, SlaPolicy
-from uanl.sla.calendar import BusinessCalendar, WorkingHours
+from uanl.sla.calendar import BusinessCalendar
 from uanl.sla.holidays import mexico_holidays_between
+from uanl.sla.working_hours import WorkingHours
 
 __all__ = [
     "PolicyView",

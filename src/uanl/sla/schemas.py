@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, StringConstraints, field_validator
 from uanl.core.schemas import Name, Strict, Timestamps
 from uanl.core.validators import MAX_ID
 from uanl.models import ClientTier, SlaStatus, TicketPriority
-from uanl.sla.calendar import WorkingHours
+from uanl.sla.working_hours import WorkingHours
 
 Minutes = Annotated[int, Field(ge=1, le=525_600, description="Business minutes (max. 1 year)")]
 CalendarName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]

@@ -21,8 +21,9 @@ from uanl.core import config
 from uanl.core.errors import Conflict, ValidationFailed
 from uanl.models import BusinessCalendar as CalendarRow
 from uanl.models import Operator, Role, ScheduledVisit, VisitState
-from uanl.sla.calendar import BusinessCalendar, WorkingHours
+from uanl.sla.calendar import BusinessCalendar
 from uanl.sla.holidays import mexico_holidays_between
+from uanl.sla.working_hours import WorkingHours
 
 # States that keep a technician busy; finished, cancelled and missed visits free the slot.
 BLOCKING = (VisitState.scheduled, VisitState.confirmed, VisitState.in_progress)
