@@ -9,8 +9,9 @@ from typing import Any
 
 from uanl.demo import names
 from uanl.demo.clock import PHONE, Clock, business_slot, to_dt
+from uanl.demo.lifecycle import HOUR, lognormal
 from uanl.demo.people import DemoClient, DemoOperator
-from uanl.demo.tickets import HOUR, TicketRows, TicketSummary, VisitCandidate, lognormal
+from uanl.demo.tickets import TicketRows, TicketSummary, VisitCandidate
 from uanl.sla.calendar import BusinessCalendar
 
 # Outcomes of calls that did not open a ticket; `ticket_created` calls come from phone

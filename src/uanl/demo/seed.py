@@ -29,8 +29,9 @@ from uanl.core.security import hash_password
 from uanl.demo.activity import build_calls, build_visits, build_watson
 from uanl.demo.clock import Clock, reference_day, to_dt
 from uanl.demo.credentials import credentials_path, demo_credentials, ensure_demo_password
+from uanl.demo.lifecycle import OPEN_STATES
 from uanl.demo.people import DemoClient, DemoOperator, build_clients, build_operators
-from uanl.demo.tickets import OPEN_STATES, TicketFactory
+from uanl.demo.tickets import TicketFactory
 from uanl.models import (
     Call,
     Client,

@@ -7,7 +7,6 @@ cut off, so the state, the lifecycle instants and the event history always agree
 
 from __future__ import annotations
 
-import math
 import random
 from dataclasses import dataclass, field
 from itertools import accumulate
@@ -15,9 +14,17 @@ from typing import Any
 
 from uanl.demo import names
 from uanl.demo.clock import DIGITAL, PHONE, Clock, to_dt
+from uanl.demo.lifecycle import (
+    HOUR,
+    OPEN_STATES,
+    SLA_TARGETS,
+    Step,
+    lognormal,
+    plan_steps,
+    sla_status,
+)
 from uanl.demo.people import DemoClient, DemoOperator, ascii_slug, person_name
 
-HOUR = 3600.0
 CATEGORY_WEIGHTS = {
     "redes": 22,
     "hardware": 22,
@@ -28,15 +35,6 @@ CATEGORY_WEIGHTS = {
 }
 PRIORITY_WEIGHTS = {"low": 25, "medium": 45, "high": 22, "urgent": 8}
 SOURCE_WEIGHTS = {"phone": 45, "email": 20, "web": 17, "watson": 11, "api": 7}
-# Priority -> (first response target, resolution target), in seconds (wall clock).
-SLA_TARGETS = {
-    "urgent": (15 * 60, 4 * HOUR),
-    "high": (60 * 60, 8 * HOUR),
-    "medium": (4 * HOUR, 24 * HOUR),
-    "low": (8 * HOUR, 72 * HOUR),
-}
-BUMP = {"low": "medium", "medium": "high", "high": "urgent"}
-OPEN_STATES = ("new", "open", "in_progress", "waiting")
 CSAT_WEIGHTS = (3, 5, 12, 30, 50)
 
 
@@ -75,10 +73,6 @@ class TicketRows:
     watson_candidates: list[tuple[int, float, DemoClient | None, dict[str, Any]]] = field(
         default_factory=list
     )
-
-
-def lognormal(rng: random.Random, median: float, sigma: float) -> float:
-    return rng.lognormvariate(math.log(median), sigma)
 
 
 def _pick(rng: random.Random, weights: dict[str, int], k: int) -> list[str]:
@@ -134,52 +128,6 @@ class TicketFactory:
             return None
         return self.rng.choice(pool)
 
-    def _plan(
-        self, created: float, priority: str, assignee: DemoOperator, cancel: bool
-    ) -> list[tuple[float, str, Any, int | None]]:
-        """(time, field, new value, actor id) steps from assignment to closing."""
-        rng = self.rng
-        resp_target, res_target = SLA_TARGETS[priority]
-        resp = max(60.0, lognormal(rng, resp_target * 0.4, 1.0))
-        work = max(resp + 600, lognormal(rng, res_target * 0.45, 0.9))
-        if rng.random() < 0.02:  # stuck for days: waiting on a spare part or on the client
-            work *= rng.uniform(4, 12)
-        fr = created + resp
-        by_system = None if rng.random() < 0.7 else getattr(self.supervisor, "id", None)
-        steps: list[tuple[float, str, Any, int | None]] = [
-            (created + resp * rng.uniform(0.2, 0.8), "assignee_id", assignee.id, by_system),
-            (fr, "state", "open", assignee.id),
-        ]
-        start = fr + min(lognormal(rng, 1.5 * HOUR, 1.0), 0.4 * (work - resp))
-        if priority in BUMP and rng.random() < 0.06:
-            steps.append((fr + (start - fr) * 0.5, "priority", BUMP[priority], assignee.id))
-        steps.append((start, "state", "in_progress", assignee.id))
-        res = created + work
-        if rng.random() < 0.22:
-            w0 = start + (res - start) * rng.uniform(0.2, 0.6)
-            pause = lognormal(rng, 5 * HOUR, 1.0)
-            steps.append((w0, "state", "waiting", assignee.id))
-            steps.append((w0 + pause, "state", "in_progress", assignee.id))
-            res += pause
-        if cancel:  # given up before it was ever resolved
-            cut = created + rng.uniform(0.05, 0.8) * (res - created)
-            return [s for s in steps if s[0] < cut] + [(cut, "state", "cancelled", assignee.id)]
-        steps.append((res, "state", "resolved", assignee.id))
-        if rng.random() < 0.03:
-            reopen = res + rng.uniform(2 * HOUR, 4 * 24 * HOUR)
-            res = reopen + 1800 + lognormal(rng, 6 * HOUR, 0.8)
-            steps += [
-                (reopen, "state", "open", assignee.id),
-                (reopen + 1800, "state", "in_progress", assignee.id),
-                (res, "state", "resolved", assignee.id),
-            ]
-        if rng.random() < 0.5:
-            close_after = min(72 * HOUR, lognormal(rng, 20 * HOUR, 0.8))
-            steps.append((res + close_after, "state", "closed", assignee.id))
-        else:
-            steps.append((res + 72 * HOUR, "state", "closed", None))  # auto-close after 72 h
-        return steps
-
     def _ticket(
         self,
         tid: int,
@@ -209,7 +157,11 @@ class TicketFactory:
         # Plan the whole life, then cut it at the dataset's "now".
         assignee = self._assignee(category, must_be_free=False)
         cancel = rng.random() < 0.03
-        steps = self._plan(created, priority, assignee, cancel) if assignee else []
+        steps = (
+            plan_steps(rng, created, priority, assignee, self.supervisor, cancel)
+            if assignee
+            else []
+        )
         steps = [s for s in steps if s[0] <= end]
         final_state = next((v for _, f, v, _ in reversed(steps) if f == "state"), "new")
         if final_state in OPEN_STATES and steps:
@@ -254,7 +206,7 @@ class TicketFactory:
         req_email: str,
         created_by: int | None,
         tags: list[str],
-        steps: list[tuple[float, str, Any, int | None]],
+        steps: list[Step],
     ) -> None:
         rng, rows, end = self.rng, self.rows, self.clock.end
         client_id = client.id if client else None
@@ -330,7 +282,7 @@ class TicketFactory:
                 "created_by_id": created_by,
                 "first_response_due_at": to_dt(fr_due),
                 "resolution_due_at": to_dt(res_due),
-                "sla_status": _sla_status(state, end, fr, resolved, fr_due, res_due, created),
+                "sla_status": sla_status(state, end, fr, resolved, fr_due, res_due, created),
                 "sla_policy_id": None,
                 "sla_paused_at": to_dt(paused_at) if paused_at else None,
                 "sla_paused_minutes": round(paused_total / 60, 1),
@@ -417,25 +369,3 @@ class TicketFactory:
                 }
             )
             self.next_comment += 1
-
-
-def _sla_status(
-    state: str,
-    now: float,
-    fr: float | None,
-    resolved: float | None,
-    fr_due: float,
-    res_due: float,
-    created: float,
-) -> str | None:
-    if state == "cancelled":
-        return None
-    if state in ("resolved", "closed"):
-        return "met" if resolved is not None and resolved <= res_due else "breached"
-    if state == "waiting":
-        return "paused"
-    if now > res_due or (fr is None and now > fr_due):
-        return "breached"
-    if now > created + 0.75 * (res_due - created):
-        return "at_risk"
-    return "on_track"
