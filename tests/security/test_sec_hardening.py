@@ -8,9 +8,9 @@ from typing import Any
 
 import jwt
 import pytest
-from fastapi.testclient import TestClient
 
-from tests.conftest import TEST_SECRET, assert_problem, make_settings
+from tests.conftest import TEST_SECRET, assert_problem
+from tests.factories import app_builder
 from uanl.core.hardening import API_CSP, CONSOLE_CSP, DOCS_CSP
 from uanl.core.security import JWT_AUDIENCE, JWT_ISSUER
 
@@ -18,21 +18,8 @@ from uanl.core.security import JWT_AUDIENCE, JWT_ISSUER
 @pytest.fixture
 def custom(app: Any, backend: Any) -> Iterator[Any]:
     """A client on an app built with extra settings."""
-    made: list[TestClient] = []
-
-    def build(**env: str) -> TestClient:
-        from uanl.app import create_app
-
-        settings = make_settings(backend.url, backend.settings.data_dir, **env)
-        tc = TestClient(
-            create_app(settings, configure_logging=False), raise_server_exceptions=False
-        )
-        made.append(tc)
-        return tc
-
-    yield build
-    for tc in made:
-        tc.close()
+    with app_builder(backend) as build:
+        yield build
 
 
 def test_security_headers_on_api_responses_and_errors(client, staff, op_h):

@@ -21,7 +21,6 @@ from typing import Any
 import httpx
 import pytest
 import redis
-from fastapi.testclient import TestClient
 from loguru import logger
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -34,6 +33,7 @@ from tests.conftest import (
     assert_problem,
     make_settings,
 )
+from tests.factories import app_builder
 from tests.faults.procs import own_redis
 from tests.servers import free_port
 from tests.workers import wait_for
@@ -62,22 +62,8 @@ def warnings() -> Iterator[list[str]]:
 
 @pytest.fixture
 def build(app: Any, backend: Any) -> Iterator[Any]:
-    clients: list[TestClient] = []
-
-    def make(**env: str) -> TestClient:
-        from uanl.app import create_app
-
-        values = {"RATE_LIMIT_ENABLED": "true", "RATE_LIMIT_LOGIN": "5/minute", **env}
-        settings = make_settings(backend.url, backend.settings.data_dir, **values)
-        tc = TestClient(
-            create_app(settings, configure_logging=False), raise_server_exceptions=False
-        )
-        clients.append(tc)
-        return tc
-
-    yield make
-    for tc in clients:
-        tc.close()
+    with app_builder(backend, RATE_LIMIT_ENABLED="true", RATE_LIMIT_LOGIN="5/minute") as make:
+        yield make
 
 
 def _wrong_login(c: Any, i: int, **kw: Any) -> Any:

@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 import pytest
 
 from tests.conftest import assert_problem
-from uanl.core import db as dbmod
-from uanl.sla import policies
 
 P = "/api/v1/sla-policies/"
 C = "/api/v1/business-calendars/"
 T = "/api/v1/tickets/"
-
-
-@pytest.fixture
-def sla_db(app: Any) -> Iterator[None]:
-    policies.invalidate()
-    with dbmod.session_scope() as db:
-        policies.install_defaults(db, year=2026)
-    yield
-    policies.invalidate()
 
 
 def _policy(client: Any, h: dict[str, str], name: str) -> dict[str, Any]:

@@ -7,15 +7,13 @@ default targets: urgent 30 min / 4 h on 24x7, high 1 h / 8 h, medium 4 h / 27 h,
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tests.factories import mty, sla_ticket
 from uanl.core import db as dbmod
 from uanl.models import (
     Client,
@@ -30,39 +28,6 @@ from uanl.sla import policies
 from uanl.sla import service as sla
 from uanl.tickets.service import apply_transition
 
-MTY = ZoneInfo("America/Monterrey")
-
-
-def mty(y: int, m: int, d: int, h: int, mi: int = 0) -> datetime:
-    return datetime(y, m, d, h, mi, tzinfo=MTY).astimezone(UTC)
-
-
-@pytest.fixture
-def sla_db(app: Any) -> Iterator[None]:
-    policies.invalidate()
-    with dbmod.session_scope() as db:
-        policies.install_defaults(db, year=2026)
-    yield
-    policies.invalidate()
-
-
-def new_ticket(
-    db: Session, priority: str, created: datetime, client_id: int | None = None
-) -> Ticket:
-    ticket = Ticket(
-        title=f"{priority} ticket",
-        priority=TicketPriority(priority),
-        state=TicketState.new,
-        client_id=client_id,
-        created_at=created,
-        updated_at=created,
-    )
-    db.add(ticket)
-    db.flush()
-    sla.apply_sla(db, ticket, created, reason="created")
-    db.flush()
-    return ticket
-
 
 def policy_id(db: Session, name: str) -> int:
     found = db.scalar(select(SlaPolicy.id).where(SlaPolicy.name == name))
@@ -74,10 +39,10 @@ def test_deadlines_for_each_default_policy(sla_db: None) -> None:
     friday_1730 = mty(2026, 6, 5, 17, 30)
     wednesday_10 = mty(2026, 6, 10, 10)
     with dbmod.session_scope() as db:
-        urgent = new_ticket(db, "urgent", friday_1730)
-        high = new_ticket(db, "high", friday_1730)
-        medium = new_ticket(db, "medium", wednesday_10)
-        low = new_ticket(db, "low", wednesday_10)
+        urgent = sla_ticket(db, "urgent", friday_1730)
+        high = sla_ticket(db, "high", friday_1730)
+        medium = sla_ticket(db, "medium", wednesday_10)
+        low = sla_ticket(db, "low", wednesday_10)
 
         # Urgent: 24x7, wall-clock minutes.
         assert urgent.sla_policy_id == policy_id(db, "Urgente 24x7")
@@ -103,20 +68,20 @@ def test_deadlines_for_each_default_policy(sla_db: None) -> None:
 def test_holiday_is_skipped(sla_db: None) -> None:
     # Monday 2 February 2026 is Día de la Constitución (first Monday of February).
     with dbmod.session_scope() as db:
-        t = new_ticket(db, "medium", mty(2026, 1, 30, 16))
+        t = sla_ticket(db, "medium", mty(2026, 1, 30, 16))
         # 240: Fri 16-18 (120) + Sat 09-11 (120).
         assert t.first_response_due_at == mty(2026, 1, 31, 11, 0)
         # 1620: Fri 120 + Sat 300 + (Mon holiday) Tue 540 + Wed 540 + Thu 120 -> Thu 11:00.
         assert t.resolution_due_at == mty(2026, 2, 5, 11, 0)
         # The same ticket a week later has no holiday: Fri 120 + Sat 300 + Mon 540 + Tue 540
         # + Wed 120 -> Wed 11:00.
-        later = new_ticket(db, "medium", mty(2026, 2, 6, 16))
+        later = sla_ticket(db, "medium", mty(2026, 2, 6, 16))
         assert later.resolution_due_at == mty(2026, 2, 11, 11, 0)
 
 
 def test_pause_resume_keeps_paused_time_across_a_priority_change(sla_db: None) -> None:
     with dbmod.session_scope() as db:
-        t = new_ticket(db, "medium", mty(2026, 6, 8, 9))
+        t = sla_ticket(db, "medium", mty(2026, 6, 8, 9))
         assert t.first_response_due_at == mty(2026, 6, 8, 13)
         apply_transition(db, t, TicketState.waiting, mty(2026, 6, 8, 10))
         assert t.sla_status == SlaStatus.paused and t.sla_paused_at is not None
@@ -147,7 +112,7 @@ def test_pause_resume_keeps_paused_time_across_a_priority_change(sla_db: None) -
 
 def test_pause_over_a_weekend_counts_business_minutes_only(sla_db: None) -> None:
     with dbmod.session_scope() as db:
-        t = new_ticket(db, "low", mty(2026, 6, 5, 9))
+        t = sla_ticket(db, "low", mty(2026, 6, 5, 9))
         apply_transition(db, t, TicketState.waiting, mty(2026, 6, 5, 17))
         assert sla.remaining_business_minutes(db, t, mty(2026, 6, 8, 9)) == {
             "first_response": 0.0,  # 480 from Fri 09:00 -> Fri 17:00: frozen at the pause
@@ -188,26 +153,34 @@ def test_most_specific_policy_wins(sla_db: None) -> None:
         db.flush()
         policies.invalidate()  # rows written behind the API's back: drop the cached config
         now = mty(2026, 6, 10, 10)
-        assert new_ticket(db, "high", now, premium.id).sla_policy_id == policy_id(
+        assert sla_ticket(db, "high", now, client_id=premium.id).sla_policy_id == policy_id(
             db, "Alta premium"
         )
-        assert new_ticket(db, "high", now, basic.id).sla_policy_id == policy_id(db, "Alta")
-        assert new_ticket(db, "medium", now, premium.id).sla_policy_id == policy_id(db, "Media")
+        assert sla_ticket(db, "high", now, client_id=basic.id).sla_policy_id == policy_id(
+            db, "Alta"
+        )
+        assert sla_ticket(db, "medium", now, client_id=premium.id).sla_policy_id == policy_id(
+            db, "Media"
+        )
         media = db.get(SlaPolicy, policy_id(db, "Media"))
         assert media is not None
         media.is_active = False
         db.flush()
         policies.invalidate()
-        assert new_ticket(db, "medium", now, premium.id).sla_policy_id == policy_id(db, "Premium")
-        assert new_ticket(db, "medium", now, basic.id).sla_policy_id == policy_id(db, "Cualquiera")
+        assert sla_ticket(db, "medium", now, client_id=premium.id).sla_policy_id == policy_id(
+            db, "Premium"
+        )
+        assert sla_ticket(db, "medium", now, client_id=basic.id).sla_policy_id == policy_id(
+            db, "Cualquiera"
+        )
 
 
 def test_status_sweep_transitions_and_freezes_at_resolution(sla_db: None) -> None:
     t0 = mty(2026, 6, 10, 10)
     with dbmod.session_scope() as db:
-        late = new_ticket(db, "urgent", t0)
-        kept = new_ticket(db, "urgent", t0)
-        waiting = new_ticket(db, "urgent", t0)
+        late = sla_ticket(db, "urgent", t0)
+        kept = sla_ticket(db, "urgent", t0)
+        waiting = sla_ticket(db, "urgent", t0)
         kept.first_responded_at = t0 + timedelta(minutes=5)
         apply_transition(db, waiting, TicketState.waiting, t0 + timedelta(minutes=1))
         ids = (late.id, kept.id, waiting.id)
@@ -253,7 +226,7 @@ def test_status_sweep_transitions_and_freezes_at_resolution(sla_db: None) -> Non
 
 def test_remaining_business_minutes(sla_db: None) -> None:
     with dbmod.session_scope() as db:
-        t = new_ticket(db, "high", mty(2026, 6, 5, 17, 30))
+        t = sla_ticket(db, "high", mty(2026, 6, 5, 17, 30))
         assert sla.remaining_business_minutes(db, t, mty(2026, 6, 5, 17, 45)) == {
             "first_response": 45.0,
             "resolution": 465.0,
@@ -289,10 +262,10 @@ def test_config_cache_sees_edits_without_invalidation(sla_db: None) -> None:
 def test_resolving_sets_met_or_breached_at_once(sla_db: None) -> None:
     t0 = mty(2026, 6, 10, 10)
     with dbmod.session_scope() as db:
-        quick = new_ticket(db, "urgent", t0)
+        quick = sla_ticket(db, "urgent", t0)
         quick.first_responded_at = t0 + timedelta(minutes=5)
         apply_transition(db, quick, TicketState.resolved, t0 + timedelta(hours=1))
-        late = new_ticket(db, "urgent", t0)
+        late = sla_ticket(db, "urgent", t0)
         late.first_responded_at = t0 + timedelta(minutes=5)
         apply_transition(db, late, TicketState.resolved, t0 + timedelta(hours=9))
         assert quick.sla_status == SlaStatus.met
@@ -304,7 +277,7 @@ def test_resolving_sets_met_or_breached_at_once(sla_db: None) -> None:
 def test_resolution_is_stamped_in_business_time_minus_the_pauses(sla_db: None) -> None:
     with dbmod.session_scope() as db:
         # Medium (business hours Mon-Fri 09-18, Sat 09-14), created Friday 17:00.
-        t = new_ticket(db, "medium", mty(2026, 6, 5, 17))
+        t = sla_ticket(db, "medium", mty(2026, 6, 5, 17))
         apply_transition(db, t, TicketState.open, mty(2026, 6, 5, 17, 5))
         apply_transition(db, t, TicketState.in_progress, mty(2026, 6, 5, 17, 10))
         # Waiting on the customer Saturday 10:00-11:00 (one business hour paused).

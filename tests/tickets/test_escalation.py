@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select, update
 
 from tests.conftest import Backend, Staff, make_operator
+from tests.factories import mty, sla_ticket
 from uanl.core import db as dbmod
 from uanl.core.config import Settings
 from uanl.models import (
@@ -24,41 +22,14 @@ from uanl.models import (
     TicketPriority,
     TicketState,
 )
-from uanl.sla import policies
-from uanl.sla import service as sla
 from uanl.tickets.escalation import escalation_sweep
 
-MTY = ZoneInfo("America/Monterrey")
-T0 = datetime(2026, 6, 10, 10, 0, tzinfo=MTY).astimezone(UTC)  # a Wednesday
+T0 = mty(2026, 6, 10, 10)  # a Wednesday
 
 
-def mty(y: int, m: int, d: int, h: int, mi: int = 0) -> datetime:
-    return datetime(y, m, d, h, mi, tzinfo=MTY).astimezone(UTC)
-
-
-@pytest.fixture
-def sla_db(app: Any) -> Iterator[None]:
-    policies.invalidate()
+def ticket_since(priority: str, created: datetime, assignee_id: int | None = None) -> int:
     with dbmod.session_scope() as db:
-        policies.install_defaults(db, year=2026)
-    yield
-    policies.invalidate()
-
-
-def make_ticket(priority: str, created: datetime, assignee_id: int | None = None) -> int:
-    with dbmod.session_scope() as db:
-        t = Ticket(
-            title=f"Ticket {priority}",
-            priority=TicketPriority(priority),
-            state=TicketState.new,
-            assignee_id=assignee_id,
-            created_at=created,
-            updated_at=created,
-        )
-        db.add(t)
-        db.flush()
-        sla.apply_sla(db, t, created)
-        return t.id
+        return sla_ticket(db, priority, created, assignee_id=assignee_id).id
 
 
 def sweep(at: datetime) -> int:
@@ -94,7 +65,7 @@ def set_available(operator_id: int, available: bool) -> None:
 
 
 def test_urgent_ticket_escalates_once_per_condition(sla_db: None, staff: Staff) -> None:
-    tid = make_ticket("urgent", T0)
+    tid = ticket_since("urgent", T0)
     assert sweep(T0 + timedelta(minutes=10)) == 0
     # Unassigned for more than 15 minutes: level 1, to the free supervisor.
     assert sweep(T0 + timedelta(minutes=16)) == 1
@@ -128,7 +99,7 @@ def test_urgent_unanswered_after_configured_minutes(
     sla_db: None, staff: Staff, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(settings, "escalation_urgent_unanswered_minutes", 10)
-    tid = make_ticket("urgent", T0, assignee_id=staff.operator.id)
+    tid = ticket_since("urgent", T0, assignee_id=staff.operator.id)
     assert sweep(T0 + timedelta(minutes=9)) == 0
     assert sweep(T0 + timedelta(minutes=11)) == 1
     assert escalations(tid)[0].note.startswith("urgent_unanswered")  # type: ignore[union-attr]
@@ -138,7 +109,7 @@ def test_urgent_unanswered_after_configured_minutes(
 def test_at_risk_raises_priority_and_recomputes_deadlines(sla_db: None, staff: Staff) -> None:
     # Medium, Monday 09:00: first response due 13:00; at risk from 12:12 (48 minutes left).
     created = mty(2026, 6, 8, 9)
-    tid = make_ticket("medium", created, assignee_id=staff.operator.id)
+    tid = ticket_since("medium", created, assignee_id=staff.operator.id)
     assert sweep(mty(2026, 6, 8, 12, 5)) == 0
     assert sweep(mty(2026, 6, 8, 12, 15)) == 1
     t = load(tid)
@@ -164,7 +135,7 @@ def test_raising_priority_can_be_switched_off(
     sla_db: None, staff: Staff, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(settings, "escalation_raise_priority", False)
-    tid = make_ticket("medium", mty(2026, 6, 8, 9))
+    tid = ticket_since("medium", mty(2026, 6, 8, 9))
     assert sweep(mty(2026, 6, 8, 12, 15)) == 1
     t = load(tid)
     assert t.priority == TicketPriority.medium and t.escalation_level == 1
@@ -182,17 +153,17 @@ def test_reassigns_to_least_loaded_free_senior_without_a_free_supervisor(
     make_operator("Juan Junior", "juan@example.mx", Role.operator)  # free but not senior
     later = T0 + timedelta(days=1)
     for _ in range(2):
-        make_ticket("low", later, assignee_id=busy.id)
-    make_ticket("low", later, assignee_id=free.id)
-    make_ticket("high", later, assignee_id=full.id)
-    tid = make_ticket("urgent", T0, assignee_id=staff.operator.id)
+        ticket_since("low", later, assignee_id=busy.id)
+    ticket_since("low", later, assignee_id=free.id)
+    ticket_since("high", later, assignee_id=full.id)
+    tid = ticket_since("urgent", T0, assignee_id=staff.operator.id)
     assert sweep(T0 + timedelta(minutes=25)) == 1  # first response at risk
     assert load(tid).assignee_id == free.id  # load 1 (one low) beats 2 (two lows)
 
 
 def test_keeps_the_assignee_when_nobody_can_take_it(sla_db: None, staff: Staff) -> None:
     set_available(staff.supervisor.id, False)
-    tid = make_ticket("urgent", T0, assignee_id=staff.operator.id)
+    tid = ticket_since("urgent", T0, assignee_id=staff.operator.id)
     assert sweep(T0 + timedelta(minutes=25)) == 1
     t = load(tid)
     assert t.assignee_id == staff.operator.id and t.escalation_level == 1
@@ -200,8 +171,8 @@ def test_keeps_the_assignee_when_nobody_can_take_it(sla_db: None, staff: Staff) 
 
 
 def test_waiting_and_resolved_tickets_are_left_alone(sla_db: None, staff: Staff) -> None:
-    waiting = make_ticket("urgent", T0)
-    done = make_ticket("urgent", T0)
+    waiting = ticket_since("urgent", T0)
+    done = ticket_since("urgent", T0)
     with dbmod.session_scope() as db:
         from uanl.tickets.service import apply_transition
 
@@ -216,7 +187,7 @@ def test_concurrent_sweeps_never_escalate_twice(
     sla_db: None, staff: Staff, backend: Backend
 ) -> None:
     # PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: BEGIN IMMEDIATE serializes the sweeps.
-    ids = [make_ticket("urgent", T0) for _ in range(60)]
+    ids = [ticket_since("urgent", T0) for _ in range(60)]
     at = T0 + timedelta(minutes=16)
     barrier = threading.Barrier(3)
     results: list[int] = []
@@ -259,7 +230,7 @@ def test_escalation_notifies_the_assignee_and_the_supervisors_once_per_level(
     sla_db: None, staff: Staff
 ) -> None:
     set_available(staff.supervisor.id, False)  # nobody to hand it to: the operator keeps it
-    tid = make_ticket("urgent", T0, assignee_id=staff.operator.id)
+    tid = ticket_since("urgent", T0, assignee_id=staff.operator.id)
     assert sweep(T0 + timedelta(minutes=25)) == 1
     assert _escalation_mail(tid) == [
         ("oper@example.mx", staff.operator.id, 1),
@@ -279,8 +250,8 @@ def test_priority_rules_are_configurable(
 ) -> None:
     # Low jumps straight to high; medium has no rule and keeps its priority.
     monkeypatch.setattr(settings, "escalation_priority_rules", "low:high,high:urgent")
-    low = make_ticket("low", mty(2026, 6, 8, 9))
-    medium = make_ticket("medium", mty(2026, 6, 8, 9))
+    low = ticket_since("low", mty(2026, 6, 8, 9))
+    medium = ticket_since("medium", mty(2026, 6, 8, 9))
     # Low is at risk at 15:24 (8 h first response, 96 min left); medium since 12:12.
     assert sweep(mty(2026, 6, 8, 15, 30)) == 2
     assert load(low).priority == TicketPriority.high

@@ -1,0 +1,90 @@
+"""Builders and fixtures that several test packages share (one copy, here).
+
+Helpers are imported from here by the test modules. Fixtures are imported by the conftest.py
+of each package that uses them (`from tests.factories import sla_db  # noqa: F401`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from tests.conftest import Backend, make_settings
+from uanl.core import db as dbmod
+from uanl.models import Ticket, TicketPriority, TicketState
+from uanl.sla import policies
+from uanl.sla import service as sla
+
+MTY = ZoneInfo("America/Monterrey")
+
+
+def mty(y: int, m: int, d: int, h: int, mi: int = 0) -> datetime:
+    """A wall-clock time in Monterrey, as the UTC instant the database stores."""
+    return datetime(y, m, d, h, mi, tzinfo=MTY).astimezone(UTC)
+
+
+# --- fixtures ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def sla_db(app: Any) -> Iterator[None]:
+    """The default calendars and SLA policies (as migration 0002 seeds them), for 2026."""
+    policies.invalidate()
+    with dbmod.session_scope() as db:
+        policies.install_defaults(db, year=2026)
+    yield
+    policies.invalidate()
+
+
+# --- rows --------------------------------------------------------------------------------
+
+
+def sla_ticket(db: Session, priority: str, created: datetime, **kw: Any) -> Ticket:
+    """A new ticket row back-dated to `created`, its SLA deadlines computed as of then."""
+    ticket = Ticket(
+        title=kw.pop("title", f"Ticket {priority}"),
+        priority=TicketPriority(priority),
+        state=TicketState.new,
+        created_at=created,
+        updated_at=created,
+        **kw,
+    )
+    db.add(ticket)
+    db.flush()
+    sla.apply_sla(db, ticket, created, reason="created")
+    db.flush()
+    return ticket
+
+
+# --- apps --------------------------------------------------------------------------------
+
+
+@contextmanager
+def app_builder(backend: Backend, **defaults: str) -> Iterator[Callable[..., TestClient]]:
+    """`build(**env)` gives a client on a second app on this backend with extra settings
+    (`defaults`, then `env`); the clients are closed on leaving."""
+    made: list[TestClient] = []
+
+    def build(**env: str) -> TestClient:
+        from uanl.app import create_app
+
+        values = {**defaults, **env}
+        settings = make_settings(backend.url, backend.settings.data_dir, **values)
+        tc = TestClient(
+            create_app(settings, configure_logging=False), raise_server_exceptions=False
+        )
+        made.append(tc)
+        return tc
+
+    try:
+        yield build
+    finally:
+        for tc in made:
+            tc.close()
