@@ -12,22 +12,19 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import Field, StringConstraints
 
-from uanl.auth.dependencies import DB, AdminOnly, AnyStaff
+from uanl.api.deps import DB, AdminOnly, AnyStaff
 from uanl.core import config
-from uanl.core.errors import ServiceUnavailable, Unauthorized, ValidationFailed
+from uanl.core.errors import ServiceUnavailable, Unauthorized
 from uanl.core.pagination import PageParams, page_params
 from uanl.core.schemas import Email, Strict
 from uanl.core.security import decode_access_token
 from uanl.core.validators import MAX_ID
-from uanl.models import Operator, TicketPriority, WatsonActivity, utcnow
+from uanl.models import Operator, TicketPriority
 from uanl.tickets.schemas import Category, Title
-from uanl.watson import actions, conversation, iam, sessions, shapes, status
+from uanl.watson import answers, conversation, iam, sessions, shapes, status
 from uanl.watson.auth import WatsonBody, configured_key, credentials_ok
 from uanl.watson.nlu import analyze
-from uanl.watson.nlu.entities import extract_client
-from uanl.watson.nlu.normalize import normalize
 from uanl.watson.openapi import build_openapi
-from uanl.watson.replies import REPORT_ES, say
 
 router = APIRouter(prefix="/watson", tags=["watson"])
 
@@ -133,52 +130,8 @@ class ReportTool(Strict):
     language: Lang | None = None
 
 
-def _resolve_client(db: DB, client_id: int | None, client_name: str | None) -> int | None:
-    if client_id is not None:
-        return actions.require_client(db, client_id).id
-    if not client_name:
-        return None
-    names = sessions.client_names(db)
-    lowered = {n.lower(): i for n, i in names.items()}
-    if client_name.strip().lower() in lowered:
-        return lowered[client_name.strip().lower()]
-    match = extract_client(normalize(client_name), list(names))
-    if match is None:
-        raise ValidationFailed("client_name", f"no client matches {client_name!r}")
-    return names[match]
-
-
-def _record_tool(
-    db: DB,
-    request: Request,
-    intent: str,
-    action: str,
-    text: str,
-    result: dict[str, Any],
-    reply: str,
-    language: str,
-    started: float,
-) -> None:
-    session = request.headers.get("x-thread-id") or request.headers.get("x-session-id") or "tools"
-    db.add(
-        WatsonActivity(
-            session_id=session[:120],
-            channel="tool",
-            client_id=result.get("client_id"),
-            input_text=text,
-            language=language,
-            intent=intent,
-            confidence=1.0,
-            entities={},
-            action=action,
-            result=result,
-            reply_text=reply,
-            status="ok",
-            latency_ms=round((time.perf_counter() - started) * 1000, 2),
-            created_at=utcnow(),
-        )
-    )
-    db.flush()
+def _tool_session(request: Request) -> str:
+    return request.headers.get("x-thread-id") or request.headers.get("x-session-id") or "tools"
 
 
 @router.post("/tools/tickets", summary="Tool: open a ticket (Watson API key)")
@@ -187,40 +140,20 @@ def tool_create_ticket(
 ) -> dict[str, Any]:
     started = time.perf_counter()
     lang = body.language or "es"
-    client_id = _resolve_client(db, body.client_id, body.client_name)
-    ticket = actions.open_ticket(
+    answer = answers.create_ticket(
         db,
+        lang,
         text=body.text,
-        client_id=client_id,
+        client_id=answers.find_client(db, body.client_id, body.client_name),
         priority=body.priority,
         category=body.category,
         requester_name=body.requester_name,
         requester_email=body.requester_email,
         title=body.title,
     )
-    url = actions.ticket_link(ticket.id)
-    message = say(
-        "ticket_created",
-        lang,
-        ticket_id=ticket.id,
-        priority=ticket.priority.value,
-        client_part_es="",
-        client_part_en="",
-        link=url,
-    )
-    out = {
-        "message": message,
-        "ticket_id": ticket.id,
-        "title": ticket.title,
-        "priority": ticket.priority.value,
-        "category": ticket.category,
-        "client_id": client_id,
-        "url": url,
-    }
-    _record_tool(
-        db, request, "create_ticket", "ticket_created", body.text, out, message, lang, started
-    )
-    return out
+    session = _tool_session(request)
+    answers.record_tool(db, session, "create_ticket", body.text, answer, lang, started)
+    return answer.tool
 
 
 @router.get("/tools/tickets/{ticket_id}", summary="Tool: a ticket's status (Watson API key)")
@@ -230,18 +163,7 @@ def tool_ticket_status(
     _raw: WatsonBody,
     language: Lang = "es",
 ) -> dict[str, Any]:
-    info = actions.ticket_status(db, ticket_id)
-    info["message"] = say(
-        "ticket_status",
-        language,
-        ticket_id=ticket_id,
-        state=info["state"],
-        priority=info["priority"],
-        assignee=info["assignee_name"] or ("nadie aún" if language == "es" else "nobody yet"),
-        due_local=info["resolution_due_local"] or "—",
-        updated_local=info["updated_local"],
-    )
-    return info
+    return answers.ticket_status(db, ticket_id, language).tool
 
 
 @router.post("/tools/visits", summary="Tool: book a visit (Watson API key)")
@@ -250,50 +172,19 @@ def tool_schedule_visit(
 ) -> dict[str, Any]:
     started = time.perf_counter()
     lang = body.language or "es"
-    client_id = _resolve_client(db, body.client_id, body.client_name)
-    visit = actions.book_visit(
+    answer = answers.schedule_visit(
         db,
-        client_id=client_id,
+        lang,
+        client_id=answers.find_client(db, body.client_id, body.client_name),
         start=body.start,
         now=conversation.now(),
         minutes=body.duration_minutes,
         ticket_id=body.ticket_id,
         notes=body.notes,
     )
-    operator = db.get(Operator, visit.operator_id) if visit.operator_id else None
-    tz = config.get_settings().tz
-    from uanl.models import Client
-
-    client = db.get(Client, visit.client_id)
-    message = say(
-        "visit_scheduled",
-        lang,
-        client=client.name if client else visit.client_id,
-        when_local=visit.scheduled_start.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
-        operator=operator.name if operator else "—",
-        visit_id=visit.id,
-    )
-    out = {
-        "message": message,
-        "visit_id": visit.id,
-        "client_id": visit.client_id,
-        "operator_id": visit.operator_id,
-        "operator_name": operator.name if operator else None,
-        "scheduled_start": visit.scheduled_start.isoformat(),
-        "scheduled_end": visit.scheduled_end.isoformat(),
-    }
-    _record_tool(
-        db,
-        request,
-        "schedule_visit",
-        "visit_scheduled",
-        body.notes or "",
-        out,
-        message,
-        lang,
-        started,
-    )
-    return out
+    session = _tool_session(request)
+    answers.record_tool(db, session, "schedule_visit", body.notes or "", answer, lang, started)
+    return answer.tool
 
 
 @router.post("/tools/reports", summary="Tool: request a report by e-mail (Watson API key)")
@@ -308,22 +199,12 @@ def tool_request_report(
             "start": body.date_from.isoformat() if body.date_from else "",
             "end": body.date_to.isoformat() if body.date_to else "",
         }
-    try:
-        job = actions.queue_report(
-            db,
-            report=body.report,
-            fmt=body.format,
-            email=body.email,
-            period=period,
-            language=lang,
-        )
-    except NotImplementedError as exc:
-        raise ServiceUnavailable("Report jobs are not available on this server yet") from exc
-    shown = REPORT_ES.get(body.report, body.report) if lang == "es" else body.report
-    message = say("report_queued", lang, report=shown, format=body.format, email=body.email)
-    out = {"message": message, "report_id": job.id, "status": str(job.status), "email": body.email}
-    _record_tool(db, request, "generate_report", "report_queued", "", out, message, lang, started)
-    return out
+    answer = answers.request_report(
+        db, lang, report=body.report, fmt=body.format, email=body.email, period=period
+    )
+    session = _tool_session(request)
+    answers.record_tool(db, session, "generate_report", "", answer, lang, started)
+    return answer.tool
 
 
 # -- staff views ------------------------------------------------------------------------
