@@ -6,6 +6,7 @@ Create Date: 2026-11-26 16:51:37.279154
 """
 
 from collections.abc import Sequence
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from alembic import op
@@ -135,11 +136,9 @@ def _seed_defaults() -> None:
     """A business calendar with Mexico's statutory holidays, a 24x7 one, and SLA targets."""
     from datetime import UTC, datetime
 
-    from uanl.sla.holidays import mexico_holidays_between
-
     year = datetime.now(UTC).year
     holidays = [
-        {"date": d.isoformat(), "name": n} for d, n in mexico_holidays_between(year - 1, year + 4)
+        {"date": d.isoformat(), "name": n} for d, n in _mexico_holidays_between(year - 1, year + 4)
     ]
     weekdays = {str(d): [["09:00", "18:00"]] for d in range(5)}
     weekdays["5"] = [["09:00", "14:00"]]
@@ -220,6 +219,44 @@ def _seed_defaults() -> None:
     )
     if op.get_bind().dialect.name == "postgresql":
         op.execute("SELECT setval(pg_get_serial_sequence('business_calendars', 'id'), 2)")
+
+
+# -- frozen: Mexico's statutory rest days as this revision seeds them --------------------------
+# A copy of uanl.sla.holidays as of this revision (Ley Federal del Trabajo, art. 74, reforms of
+# 2006 and 2024), so that the seeded calendar never follows later edits of the live module.
+
+
+def _mexico_holidays_between(start_year: int, end_year: int) -> list[tuple[date, str]]:
+    """Statutory holidays of every year in ``start_year..end_year``, sorted within each year."""
+    return [h for year in range(start_year, end_year + 1) for h in _mexico_holidays(year)]
+
+
+def _mexico_holidays(year: int) -> list[tuple[date, str]]:
+    if year >= 2006:  # "Monday" rules (DOF 17-01-2006)
+        constitution = _nth_monday(year, 2, 1)
+        juarez = _nth_monday(year, 3, 3)
+        revolution = _nth_monday(year, 11, 3)
+    else:
+        constitution, juarez, revolution = date(year, 2, 5), date(year, 3, 21), date(year, 11, 20)
+    result = [
+        (date(year, 1, 1), "Año Nuevo"),
+        (constitution, "Día de la Constitución"),
+        (juarez, "Natalicio de Benito Juárez"),
+        (date(year, 5, 1), "Día del Trabajo"),
+        (date(year, 9, 16), "Día de la Independencia"),
+        (revolution, "Revolución Mexicana"),
+        (date(year, 12, 25), "Navidad"),
+    ]
+    if year % 6 == 2024 % 6:  # presidential inauguration, every six years
+        day = date(year, 10, 1) if year >= 2024 else date(year, 12, 1)
+        result.append((day, "Transmisión del Poder Ejecutivo Federal"))
+    result.sort()
+    return result
+
+
+def _nth_monday(year: int, month: int, n: int) -> date:
+    first = date(year, month, 1)
+    return first + timedelta(days=-first.weekday() % 7 + 7 * (n - 1))
 
 
 def downgrade() -> None:
