@@ -2,7 +2,7 @@
 
 Three figures for the same N messages in the same run:
   baseline  raw smtplib: the already-rendered messages over one SMTP connection
-  direct    notifications.service.deliver(db, id) in a loop (claim, commit, send, record)
+  direct    notifications.delivery.deliver(db, id) in a loop (claim, commit, send, record)
   worker    N rows queued after commit and delivered by a real Celery worker subprocess
 
     .venv/bin/python bench/notifications_smtp.py                      # SQLite, 2,000 messages
@@ -105,7 +105,10 @@ def main() -> None:
     from uanl.core import migrate
     from uanl.core.config import get_settings
     from uanl.models import Notification, NotificationChannel, NotificationStatus
-    from uanl.notifications import channels, service
+    from uanl.notifications import channels
+    from uanl.notifications.compose import build_message
+    from uanl.notifications.creation import create_notification
+    from uanl.notifications.delivery import deliver
     from uanl.worker import configure_celery
 
     settings = get_settings()
@@ -129,7 +132,7 @@ def main() -> None:
         with dbmod.session_scope() as db:
             ids = []
             for i in range(n):
-                row = service.create_notification(
+                row = create_notification(
                     db,
                     channel=NotificationChannel.email,
                     event="adhoc",
@@ -155,9 +158,7 @@ def main() -> None:
     ids = make_rows(queue=False)
     with dbmod.session_scope() as db:
         rows = [db.get(Notification, i) for i in ids]
-        messages = [
-            channels.build_email(service.build_message(r, settings), settings) for r in rows if r
-        ]
+        messages = [channels.build_email(build_message(r, settings), settings) for r in rows if r]
     start = handler.count
     t0 = time.perf_counter()
     with smtplib.SMTP("127.0.0.1", port) as smtp:
@@ -166,12 +167,12 @@ def main() -> None:
     results["baseline (raw smtplib, 1 connection)"] = n / (time.perf_counter() - t0)
     assert handler.count - start == n
 
-    # Direct: the service, one call per row (two commits each).
+    # Direct: `delivery.deliver`, one call per row (two commits each).
     start = handler.count
     t0 = time.perf_counter()
     session = dbmod.session_factory()()
     for i in ids:
-        assert service.deliver(session, i).status == "sent"
+        assert deliver(session, i).status == "sent"
     session.close()
     results["service.deliver() loop"] = n / (time.perf_counter() - t0)
     assert handler.count - start == n

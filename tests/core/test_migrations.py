@@ -206,7 +206,7 @@ def test_0009_encrypts_the_other_contact_columns_and_downgrade_decrypts(
     backend_name, tmp_path, monkeypatch
 ):
     from uanl.models import Notification, Ticket
-    from uanl.notifications.service import make_dedupe_key
+    from uanl.notifications.creation import make_dedupe_key
 
     url = _keyed_database_at("0008", backend_name, tmp_path, monkeypatch)
     engine = build_engine(url)

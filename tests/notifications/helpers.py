@@ -18,7 +18,7 @@ from uanl.models import (
     Ticket,
     utcnow,
 )
-from uanl.notifications import service
+from uanl.notifications.delivery import deliver
 from uanl.tickets import service as tickets
 from uanl.tickets.schemas import TicketCreate
 
@@ -78,4 +78,4 @@ def rows(db: Session, **filters: Any) -> list[Notification]:
 
 def deliver_pending(db: Session, **kw: Any) -> dict[int, str]:
     ids = [n.id for n in rows(db, status=NotificationStatus.pending)]
-    return {i: service.deliver(db, i, **kw).status for i in ids}
+    return {i: deliver(db, i, **kw).status for i in ids}

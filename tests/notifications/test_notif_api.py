@@ -174,7 +174,7 @@ def test_webhook_url_is_not_shown(
     client: TestClient, db: Session, notif_settings: Settings, admin_h: dict[str, str]
 ) -> None:
     from uanl.models import NotificationChannel
-    from uanl.notifications.service import create_notification
+    from uanl.notifications.creation import create_notification
 
     create_notification(
         db,

@@ -14,9 +14,10 @@ from tests.notifications.helpers import deliver_pending, make_client, make_ticke
 from uanl.core import db as dbmod
 from uanl.core.config import Settings
 from uanl.models import NotificationChannel, NotificationStatus, utcnow
-from uanl.notifications import channels, service
+from uanl.notifications import channels, delivery
 from uanl.notifications.channels import Message
 from uanl.notifications.events import emit
+from uanl.notifications.sweep import sweep
 
 
 def test_smtp_down_then_delivered_exactly_once(
@@ -27,24 +28,24 @@ def test_smtp_down_then_delivered_exactly_once(
     assert row.status == NotificationStatus.pending and row.event == "ticket.created"
     smtp.stop()
     t0 = utcnow()
-    outcome = service.deliver(db, row.id, now=t0)
+    outcome = delivery.deliver(db, row.id, now=t0)
     assert outcome.status == "retry" and outcome.retry_in == 1.0
     [row] = rows(db, ticket_id=ticket.id)
     assert row.status == NotificationStatus.pending and row.attempts == 1
     assert "SMTP unreachable" in (row.last_error or "")
     assert row.next_attempt_at == t0 + timedelta(seconds=1)
     # Not due yet: a duplicate task does nothing.
-    assert service.deliver(db, row.id, now=t0).status == "skipped"
+    assert delivery.deliver(db, row.id, now=t0).status == "skipped"
 
     smtp.start()
     later = t0 + timedelta(seconds=2)
-    assert service.sweep(db, later) == [row.id]
+    assert sweep(db, later) == [row.id]
     db.commit()
-    assert service.deliver(db, row.id, now=later).status == "sent"
+    assert delivery.deliver(db, row.id, now=later).status == "sent"
     # Redelivered task messages (acks_late, a worker restart...) find the row sent.
     for _ in range(3):
-        assert service.deliver(db, row.id, now=later).status == "skipped"
-    assert service.sweep(db, later + timedelta(minutes=5), grace_s=0) == []
+        assert delivery.deliver(db, row.id, now=later).status == "skipped"
+    assert sweep(db, later + timedelta(minutes=5), grace_s=0) == []
     [row] = rows(db, ticket_id=ticket.id)
     assert row.status == NotificationStatus.sent and row.last_error is None
     assert row.sent_at == later and row.attempts == 2
@@ -67,7 +68,7 @@ def test_permanent_smtp_error_fails_at_once_with_reason(
     assert row.status == NotificationStatus.failed and row.attempts == 1
     assert row.last_error == "SMTP 550 5.1.1 <ana@cliente.mx>: Recipient address rejected"
     assert row.next_attempt_at is None
-    assert service.sweep(db, utcnow() + timedelta(hours=2), grace_s=0) == []
+    assert sweep(db, utcnow() + timedelta(hours=2), grace_s=0) == []
 
 
 def test_transient_421_backs_off_exponentially_then_gives_up(
@@ -79,7 +80,7 @@ def test_transient_421_backs_off_exponentially_then_gives_up(
     delays = []
     for _ in range(notif_settings.notification_max_attempts):
         smtp.answer_data("421 4.7.0 Try again later")
-        outcome = service.deliver(db, row.id, now=now)
+        outcome = delivery.deliver(db, row.id, now=now)
         if outcome.retry_in is not None:
             delays.append(outcome.retry_in)
             now += timedelta(seconds=outcome.retry_in)
@@ -97,19 +98,19 @@ def test_crashed_sender_lease_expires_and_sweep_redelivers(
     [row] = rows(db)
     now = utcnow()
     # A worker claims the row and dies before sending (the claim is committed).
-    lease = service.lease_seconds(notif_settings)
-    assert service._claim(db, row.id, now, lease) == 1
+    lease = delivery.lease_seconds(notif_settings)
+    assert delivery._claim(db, row.id, now, lease) == 1
     db.commit()
-    assert service.deliver(db, row.id, now=now).status == "skipped"
-    assert service.sweep(db, now + timedelta(seconds=lease - 1), grace_s=0) == []
+    assert delivery.deliver(db, row.id, now=now).status == "skipped"
+    assert sweep(db, now + timedelta(seconds=lease - 1), grace_s=0) == []
     db.commit()
     assert rows(db)[0].status == NotificationStatus.sending
-    assert service.sweep(db, now + timedelta(seconds=lease + 1)) == [row.id]
+    assert sweep(db, now + timedelta(seconds=lease + 1)) == [row.id]
     db.commit()
     [row] = rows(db)
     assert row.status == NotificationStatus.pending
     assert row.last_error is not None and "lease expired" in row.last_error
-    assert service.deliver(db, row.id, now=now + timedelta(seconds=lease + 2)).status == "sent"
+    assert delivery.deliver(db, row.id, now=now + timedelta(seconds=lease + 2)).status == "sent"
     assert len(smtp.messages) == 1
     assert rows(db)[0].attempts == 2
 
@@ -122,7 +123,7 @@ def test_late_sender_cannot_overwrite_a_newer_attempt(
     make_ticket(db, staff.admin.id, make_client(db))
     [row] = rows(db)
     now = utcnow()
-    lease = service.lease_seconds(notif_settings)
+    lease = delivery.lease_seconds(notif_settings)
     calls: list[int] = []
 
     class SlowThenLostChannel:
@@ -132,16 +133,16 @@ def test_late_sender_cannot_overwrite_a_newer_attempt(
                 other = dbmod.session_factory()()
                 try:
                     later = now + timedelta(seconds=lease + 1)
-                    service.sweep(other, later)
+                    sweep(other, later)
                     other.commit()
-                    service.deliver(other, row.id, now=later, channels=fake)
+                    delivery.deliver(other, row.id, now=later, channels=fake)
                 finally:
                     other.close()
                 raise channels.TransientError("timed out")
             return "ok"
 
     fake = {NotificationChannel.email: SlowThenLostChannel()}
-    outcome = service.deliver(db, row.id, now=now, channels=fake)
+    outcome = delivery.deliver(db, row.id, now=now, channels=fake)
     assert outcome.status == "retry"  # what the late sender saw...
     [row] = rows(db)
     assert row.status == NotificationStatus.sent and row.attempts == 2  # ...was not recorded
@@ -166,7 +167,9 @@ def test_two_workers_racing_send_once(db: Session, notif_settings: Settings, sta
         session = dbmod.session_factory()()
         try:
             barrier.wait()
-            outcome = service.deliver(session, row.id, channels={NotificationChannel.email: Slow()})
+            outcome = delivery.deliver(
+                session, row.id, channels={NotificationChannel.email: Slow()}
+            )
             results.append(outcome.status)
         finally:
             session.close()
@@ -195,7 +198,7 @@ def test_webhooks_and_sms_delivered_with_backoff_on_429(
     assert slack.next_attempt_at == now + timedelta(seconds=30)  # Retry-After beats 1 s
     assert slack.last_error == "HTTP 429: rate_limited"
     later = now + timedelta(seconds=31)
-    assert service.deliver(db, slack.id, now=later).status == "sent"
+    assert delivery.deliver(db, slack.id, now=later).status == "sent"
     assert len(hooks["slack"].requests) == 1 and len(hooks["teams"].requests) == 1
     assert "SLA vencido" in hooks["slack"].requests[0].json()["text"]
 

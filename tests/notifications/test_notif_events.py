@@ -23,8 +23,8 @@ from uanl.models import (
     TicketState,
     utcnow,
 )
+from uanl.notifications.creation import make_dedupe_key
 from uanl.notifications.events import emit, emit_for_tickets
-from uanl.notifications.service import make_dedupe_key
 from uanl.tickets import service as tickets
 from uanl.tickets.schemas import TicketUpdate
 

@@ -166,7 +166,7 @@ def test_inactive_schedules_do_not_run(client, admin_h):
 
 def _deliver_schedule_mail(client, admin_h, settings, monkeypatch, limit: int):
     from tests.notifications.fakes import SmtpServer
-    from uanl.notifications.service import deliver
+    from uanl.notifications.delivery import deliver
 
     monkeypatch.setattr(settings, "report_attachment_max_bytes", limit)
     sid = client.post(URL, json={**BODY, "recipients": ["jefa@example.mx"]}, headers=admin_h)

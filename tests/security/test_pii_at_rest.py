@@ -285,7 +285,7 @@ def test_delivering_notifications_logs_and_keeps_no_contact_data(
     the address (as real servers do): the worker's log lines name no recipient."""
     from tests.notifications.fakes import HttpRecorder, SmtpServer
     from uanl.models import Notification, NotificationStatus
-    from uanl.notifications import service
+    from uanl.notifications.delivery import deliver
 
     smtp, twilio = SmtpServer().start(), HttpRecorder(201, '{"sid": "SM1", "status": "queued"}')
     try:
@@ -324,7 +324,7 @@ def test_delivering_notifications_logs_and_keeps_no_contact_data(
         with dbmod.session_scope() as db:
             ids = db.scalars(select(Notification.id).order_by(Notification.id)).all()
         with dbmod.session_scope() as db:
-            outcomes = [service.deliver(db, nid, settings=patched).status for nid in ids]
+            outcomes = [deliver(db, nid, settings=patched).status for nid in ids]
         assert outcomes.count("failed") == 2 and outcomes.count("sent") >= 2, outcomes
         assert smtp.messages and twilio.requests  # the others went out
         with dbmod.session_scope() as db:
@@ -351,7 +351,7 @@ def test_the_development_outbox_log_line_names_no_address(client, staff, admin_h
     """Without SMTP_HOST (development) e-mail goes to <data dir>/outbox: that file is the
     delivered mail and is addressed, the log line about it is not."""
     from uanl.models import Notification
-    from uanl.notifications import service
+    from uanl.notifications.delivery import deliver
 
     sent = client.post(
         "/api/v1/notifications/",
@@ -362,7 +362,7 @@ def test_the_development_outbox_log_line_names_no_address(client, staff, admin_h
     with dbmod.session_scope() as db:
         [nid] = db.scalars(select(Notification.id)).all()
     with dbmod.session_scope() as db:
-        assert service.deliver(db, nid).status == "sent"
+        assert deliver(db, nid).status == "sent"
     log = log_file.read_bytes()
     assert b"outbox: notification" in log and b".eml" in log
     assert _leaks(log) == []

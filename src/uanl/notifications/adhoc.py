@@ -18,9 +18,9 @@ from uanl.models import (
     Ticket,
 )
 from uanl.notifications.channels import to_e164
+from uanl.notifications.creation import create_notification, make_dedupe_key
 from uanl.notifications.events import SLACK_RECIPIENT, TEAMS_RECIPIENT, ticket_url
 from uanl.notifications.schemas import NotificationCreate
-from uanl.notifications.service import create_notification, make_dedupe_key
 
 E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 TARGETS = ("to_client_id", "to_operator_id", "to_address")

@@ -17,9 +17,11 @@ from uanl.core.pagination import Page, PageParams, page_params, paginate, parse_
 from uanl.core.routing import SlashRouter
 from uanl.core.validators import MAX_ID
 from uanl.models import Client, Notification, NotificationChannel, NotificationStatus
-from uanl.notifications import csat, service, visibility
+from uanl.notifications import csat, visibility
 from uanl.notifications.adhoc import create_adhoc
+from uanl.notifications.listing import list_query
 from uanl.notifications.render import _environment
+from uanl.notifications.retry import retry
 from uanl.notifications.schemas import (
     CsatAnswer,
     CsatResult,
@@ -88,7 +90,7 @@ def list_notifications(
         raise ValidationFailed("sort", str(exc)) from exc
     if created_from and created_to and created_from > created_to:
         raise ValidationFailed("created_to", "must not be before created_from")
-    query = service.list_query(
+    query = list_query(
         statuses=status_,
         channel=channel,
         event=event,
@@ -142,7 +144,7 @@ def get_notification(row: ValidNotification) -> NotificationRead:
 def retry_notification(
     row: ValidNotification, db: DB, actor: SupervisorOrAdmin
 ) -> NotificationRead:
-    return NotificationRead.from_row(service.retry(db, row, actor))
+    return NotificationRead.from_row(retry(db, row, actor))
 
 
 # --------------------------------------------------------------------------- CSAT (public)

@@ -1,4 +1,5 @@
-"""Celery tasks for notifications: thin, take ids, open their own session, call the service.
+"""Celery tasks for notifications: thin, take ids, open their own session, call `delivery`
+or `sweep`.
 
 Retries are not Celery's: a transient failure puts the row back to `pending` with its own
 `next_attempt_at`, and the task re-queues itself with that countdown. If that message is
@@ -13,11 +14,13 @@ from loguru import logger
 from uanl.core.db import session_scope
 from uanl.core.tasks import send_now
 from uanl.models import utcnow
-from uanl.notifications import service
+from uanl.notifications.delivery import deliver
+from uanl.notifications.enqueue import DELIVER_BATCH_TASK, DELIVER_TASK, TASK_OPTIONS
+from uanl.notifications.sweep import sweep
 
 
 @shared_task(
-    name=service.DELIVER_TASK,
+    name=DELIVER_TASK,
     acks_late=True,
     ignore_result=True,
     time_limit=100,
@@ -25,39 +28,39 @@ from uanl.notifications import service
 )
 def deliver_task(notification_id: int) -> str:
     with session_scope() as db:
-        outcome = service.deliver(db, notification_id)
+        outcome = deliver(db, notification_id)
     if outcome.status == "retry" and outcome.retry_in is not None:
         send_now(
-            service.DELIVER_TASK,
+            DELIVER_TASK,
             notification_id,
-            _options={**service.TASK_OPTIONS, "countdown": outcome.retry_in},
+            _options={**TASK_OPTIONS, "countdown": outcome.retry_in},
         )
     return outcome.status
 
 
 @shared_task(
-    name=service.DELIVER_BATCH_TASK,
+    name=DELIVER_BATCH_TASK,
     acks_late=True,
     ignore_result=True,
     time_limit=120,
     soft_time_limit=100,
 )
 def deliver_batch_task(notification_ids: list[int]) -> int:
-    """One delivery task per row of a batch (`service.create_notifications`).
+    """One delivery task per row of a batch (`creation.create_notifications`).
 
     The producer (an escalation sweep) sends one message for hundreds of rows; the fan-out
     happens here, so each row still gets its own task, time limit and retries. A redelivered
     batch only queues tasks whose claim then finds the row taken."""
     queued = 0
     for notification_id in notification_ids:
-        queued += send_now(service.DELIVER_TASK, notification_id, _options=service.TASK_OPTIONS)
+        queued += send_now(DELIVER_TASK, notification_id, _options=TASK_OPTIONS)
     return queued
 
 
 @shared_task(name="uanl.notifications.sweep", acks_late=True, time_limit=120, soft_time_limit=100)
 def notification_sweep_task(grace_s: float = 15.0) -> int:
     with session_scope() as db:
-        ids = service.sweep(db, utcnow(), grace_s=grace_s)
+        ids = sweep(db, utcnow(), grace_s=grace_s)
     if ids:
         logger.info("notification sweep queued {} notifications", len(ids))
     return len(ids)

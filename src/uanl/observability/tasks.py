@@ -15,7 +15,7 @@ from loguru import logger
 
 from uanl.core.config import get_settings
 from uanl.core.logging import request_id_var
-from uanl.notifications.service import DELIVER_TASK
+from uanl.notifications.enqueue import DELIVER_TASK
 from uanl.observability import metrics
 
 HEADER = "request_id"

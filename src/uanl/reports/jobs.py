@@ -249,7 +249,7 @@ def _email_link(db: Session, report: Report, address: str) -> None:
 
     The notification row holds only the file's storage key: the sender reads the file when
     it delivers, so retries attach it again and the row stays small."""
-    from uanl.notifications.service import create_notification, make_dedupe_key
+    from uanl.notifications.creation import create_notification, make_dedupe_key
 
     context = {
         "recipient_name": None,  # a schedule's recipients are bare addresses

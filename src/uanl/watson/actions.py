@@ -28,7 +28,7 @@ from uanl.models import (
     TicketPriority,
     TicketSource,
 )
-from uanl.notifications.service import create_notification
+from uanl.notifications.creation import create_notification
 from uanl.tickets.schemas import TicketCreate
 from uanl.tickets.service import create_ticket
 from uanl.visits.schemas import VisitCreate
