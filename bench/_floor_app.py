@@ -17,8 +17,8 @@ from fastapi import FastAPI
 from pydantic import BaseModel, Field
 from sqlalchemy import insert
 
+from uanl.api.deps import DB, CurrentOperator
 from uanl.app import create_app
-from uanl.auth.dependencies import DB, CurrentOperator
 from uanl.models import Ticket, TicketPriority, TicketSource, TicketState, utcnow
 
 ROUTE = "/api/v1/_bench/min-insert"

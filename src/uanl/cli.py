@@ -327,8 +327,8 @@ def keys_rotate(
     then drop the old keys. Safe to run again: values already under the primary key are
     left as they are.
     """
+    from uanl.backup.keyrotation import rotate
     from uanl.core.crypto import CryptoError
-    from uanl.core.keyrotation import rotate
 
     _settings()
     try:

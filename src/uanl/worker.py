@@ -17,6 +17,7 @@ from celery.signals import worker_process_init
 from kombu.transport import TRANSPORT_ALIASES
 
 from uanl.core.config import Settings, get_settings
+from uanl.wiring import wire
 
 TASK_MODULES = [
     "uanl.tickets.tasks",
@@ -133,6 +134,7 @@ def _fresh_engine(**_: Any) -> None:
 
 
 configure_celery()
+wire(celery_app)  # the event bus's subscribers, and this app to send tasks with
 
 # Task metrics and the API's request id in task logs (signal handlers connect on import).
 import uanl.observability.tasks  # noqa: E402, F401

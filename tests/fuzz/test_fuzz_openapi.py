@@ -24,7 +24,7 @@ from schemathesis.core.failures import FailureGroup
 
 from tests.conftest import Staff
 from tests.fuzz.conftest import WATSON_KEY
-from uanl.api import API_PREFIX
+from uanl.routes import API_PREFIX
 
 EXAMPLES = int(os.environ.get("UANL_FUZZ_EXAMPLES", "4"))
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from tests.conftest import Staff
 from tests.notifications.helpers import make_client, make_ticket, make_visit, rows
 from uanl.core.config import Settings
+from uanl.core.tasks import pending_tasks
 from uanl.models import (
     Language,
     Notification,
@@ -260,7 +261,7 @@ def test_bulk_escalation_rows_are_the_rows_emit_writes(
     assert len(one_by_one) == 3 * 4 + 1
     expected = _columns(one_by_one)
     # One INSERT and one task per event: a batch task carries that event's rows.
-    tasks_one_by_one = list(db.info.get("uanl_pending_tasks", []))
+    tasks_one_by_one = pending_tasks(db)
     assert [name for name, *_ in tasks_one_by_one] == ["uanl.notifications.deliver_batch"] * 3
     assert sorted(i for _, (ids, *_), *_ in tasks_one_by_one for i in ids) == sorted(
         n.id for n in one_by_one
@@ -269,7 +270,7 @@ def test_bulk_escalation_rows_are_the_rows_emit_writes(
 
     ids = emit_for_tickets(db, "ticket.escalated", items)
     assert len(ids) == 13
-    assert db.info["uanl_pending_tasks"] == [
+    assert pending_tasks(db) == [
         ("uanl.notifications.deliver_batch", (sorted(ids),), {}, {"ignore_result": True})
     ]
     db.flush()
@@ -281,7 +282,7 @@ def test_bulk_escalation_rows_are_the_rows_emit_writes(
     assert [
         n for t, extra in items for n in emit(db, "ticket.escalated", ticket=t, extra=extra)
     ] == []
-    assert "uanl_pending_tasks" not in db.info
+    assert pending_tasks(db) == []
     db.commit()
     assert len(rows(db, event="ticket.escalated")) == 13
 

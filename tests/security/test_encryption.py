@@ -18,10 +18,10 @@ from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from tests.conftest import PASSWORD, Backend, assert_problem, auth_header, make_operator
+from uanl.backup.keyrotation import rotate
 from uanl.cli import app as cli_app
 from uanl.core import db as dbmod
 from uanl.core.crypto import CryptoError, generate_key, key_id
-from uanl.core.keyrotation import rotate
 from uanl.models import (
     Client,
     Notification,

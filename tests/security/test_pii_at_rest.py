@@ -25,9 +25,9 @@ from sqlalchemy.orm import Session
 
 from tests.conftest import Backend, auth_header, make_operator
 from tests.watson.watson_fixtures import key_headers, world, wsettings
+from uanl.backup.keyrotation import rotate
 from uanl.core import db as dbmod
 from uanl.core.crypto import generate_key, key_id, parse_key
-from uanl.core.keyrotation import rotate
 from uanl.core.validators import rfc_check_digit
 from uanl.models import Role
 

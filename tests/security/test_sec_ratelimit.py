@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from tests.conftest import PASSWORD, assert_problem, make_settings
-from uanl.audit import security
 from uanl.core import db as dbmod
+from uanl.core import security_events as security
 from uanl.models import Operator, utcnow
 
 LOGIN = "/api/v1/auth/token"

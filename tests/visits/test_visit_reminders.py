@@ -10,6 +10,7 @@ import pytest
 
 from uanl.core import db as dbmod
 from uanl.models import Client, ScheduledVisit, VisitState
+from uanl.notifications import subscribers
 from uanl.visits import service
 from uanl.visits.tasks import visit_reminders_task
 
@@ -27,7 +28,8 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
             calls.append((event, visit.id))
         return []
 
-    monkeypatch.setattr(service, "notify", record)
+    # The reminder sweep publishes VisitReminderDue; notifications subscribes with notify().
+    monkeypatch.setattr(subscribers, "notify", record)
     return calls
 
 

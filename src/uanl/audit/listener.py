@@ -19,7 +19,7 @@ from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session, UOWTransaction
 from sqlalchemy.orm.state import InstanceState
 
-from uanl.audit.context import SYSTEM, Actor, actor_var, client_ip_var, current_request_id
+from uanl.core.context import SYSTEM, Actor, actor_var, client_ip_var, current_request_id
 from uanl.core.crypto import EncryptedText
 from uanl.models import AuditLog, utcnow
 

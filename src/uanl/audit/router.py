@@ -8,9 +8,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy import select
 
-from uanl.audit import security
+from uanl.api.deps import DB, AdminOnly
 from uanl.audit.schemas import AuditRead, SecurityEvents
-from uanl.auth.dependencies import DB, AdminOnly
+from uanl.core import security_events as security
 from uanl.core.pagination import Page, PageParams, page_params, paginate_page
 from uanl.core.validators import MAX_ID
 from uanl.models import AuditLog

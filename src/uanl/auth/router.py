@@ -5,8 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, status
 from fastapi.security import OAuth2PasswordRequestForm
 
+from uanl.api.deps import DB, CurrentOperator
 from uanl.auth import service
-from uanl.auth.dependencies import DB, CurrentOperator
 from uanl.auth.schemas import RefreshRequest, TokenResponse
 from uanl.operators.schemas import OperatorRead
 

@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from uanl.audit import security
 from uanl.audit.listener import set_session_actor
 from uanl.auth.schemas import TokenResponse
 from uanl.core import ratelimit
+from uanl.core import security_events as security
 from uanl.core.config import get_settings
 from uanl.core.crypto import blind_index
 from uanl.core.errors import AppError, Unauthorized, UnauthorizedRecorded

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, status
 from pydantic import AwareDatetime
 
-from uanl.auth.dependencies import DB, CurrentOperator, SupervisorOrAdmin
+from uanl.api.deps import DB, CurrentOperator, SupervisorOrAdmin
 from uanl.calls import service
 from uanl.calls.schemas import CallCreate, CallRead, CallUpdate
 from uanl.core.crud import get_or_404

@@ -6,10 +6,11 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from uanl.calls import events
 from uanl.calls.schemas import CallCreate, CallUpdate
 from uanl.core.crud import apply_changes, ensure_exists
 from uanl.core.errors import ValidationFailed
-from uanl.dashboards import events as dash
+from uanl.core.events import publish
 from uanl.models import Call, CallDirection, CallOutcome, Client, Operator, Ticket, utcnow
 
 # Clocks drift; a call logged a few minutes "in the future" is a clock, not an error.
@@ -32,7 +33,7 @@ def create_call(db: Session, data: CallCreate) -> Call:
     call = Call(**values)
     db.add(call)
     db.flush()
-    dash.publish_after_commit(db, dash.CALL_LOGGED, dash.call_data(call))
+    publish(db, events.logged(call))
     return call
 
 

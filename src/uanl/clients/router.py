@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Query, status
 
-from uanl.auth.dependencies import DB, CurrentOperator, SupervisorOrAdmin
+from uanl.api.deps import DB, CurrentOperator, SupervisorOrAdmin
 from uanl.clients import service
 from uanl.clients.schemas import ClientCreate, ClientRead, ClientUpdate
 from uanl.core.crud import get_or_404

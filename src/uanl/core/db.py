@@ -18,6 +18,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from uanl.core import events
 from uanl.core.admission import Admission
 from uanl.core.config import Settings, get_settings, normalise_database_url
 
@@ -143,9 +144,7 @@ def finish(session: Session, exc: BaseException | None) -> None:
                 session.rollback()
                 raise
             # A unit of work that never touched the database fires no after_commit event.
-            from uanl.core.tasks import send_pending
-
-            send_pending(session)
+            events.deliver_unbegun(session)
         elif getattr(exc, "commit_anyway", False):
             session.commit()
         else:

@@ -14,10 +14,8 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from fastapi import FastAPI
 from loguru import logger
 from starlette.exceptions import HTTPException
-from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from uanl.core.config import Settings
@@ -260,28 +258,3 @@ def cors_kwargs(settings: Settings) -> dict[str, Any] | None:
         "allow_credentials": "*" not in origins,
         "max_age": 600,
     }
-
-
-def install_security(app: FastAPI, settings: Settings) -> None:
-    """Audit listener and the security middleware, outermost first after the request id:
-
-    headers -> trusted host -> CORS -> body limit -> security counters -> rate limit ->
-    audit context -> app. Refusals made early (400, 413, 429) still get the headers.
-    """
-    from uanl.audit import listener
-    from uanl.audit.context import AuditContextMiddleware
-    from uanl.audit.security import SecurityEventsMiddleware
-    from uanl.core import ratelimit
-
-    listener.install()
-    limiter = ratelimit.configure(settings)
-    # add_middleware puts each new one outside the previous: add innermost first.
-    app.add_middleware(AuditContextMiddleware)
-    app.add_middleware(ratelimit.RateLimitMiddleware, limiter=limiter)
-    app.add_middleware(SecurityEventsMiddleware)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-    cors = cors_kwargs(settings)
-    if cors is not None:
-        app.add_middleware(CORSMiddleware, **cors)
-    app.add_middleware(TrustedHostMiddleware, allowed=settings.allowed_host_list)
-    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.is_production)

@@ -5,13 +5,16 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from loguru import logger
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from uanl.core.logging import request_id_var
-from uanl.observability.middleware import observe_request
+
+# What the app wants told of each finished request (scope, status, seconds): metrics.
+Observer = Callable[[Scope, int, float], None]
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,100}$")
 # A path segment that is itself a credential (the client's survey link) never reaches a log.
@@ -22,9 +25,14 @@ def loggable_path(path: str) -> str:
     return _SECRET_SEGMENT.sub(r"\1[token]", path)
 
 
+def _ignore(scope: Scope, status: int, elapsed: float) -> None:
+    return None
+
+
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, observe: Observer = _ignore) -> None:
         self.app = app
+        self.observe = observe
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -50,7 +58,7 @@ class RequestContextMiddleware:
         finally:
             path = loggable_path(scope["path"])
             elapsed = time.perf_counter() - start
-            observe_request(scope, status["code"], elapsed)  # Prometheus, by route template
+            self.observe(scope, status["code"], elapsed)  # Prometheus, by route template
             latency_ms = elapsed * 1000
             logger.bind(
                 request_id=request_id,

@@ -34,9 +34,9 @@ from limits.strategies import FixedWindowRateLimiter
 from loguru import logger
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from uanl.audit import security
-from uanl.audit.context import client_ip, header, request_claims
+from uanl.core import security_events as security
 from uanl.core.config import Settings
+from uanl.core.context import client_ip, header, request_claims
 from uanl.core.errors import AppError
 from uanl.core.hardening import send_problem
 

@@ -9,7 +9,7 @@ from fastapi import Header, Path, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from uanl.auth.dependencies import DB, AnyStaff
+from uanl.api.deps import DB, AnyStaff
 from uanl.core import config
 from uanl.core.routing import SlashRouter
 from uanl.core.validators import MAX_ID

@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from uanl.auth.dependencies import oauth2_scheme, operator_for_token
+from uanl.api.deps import oauth2_scheme, operator_for_token
 from uanl.core import db as dbmod
 from uanl.dashboards.broker import Event, MemoryBroker, RedisBroker, id_key
 from uanl.models import Operator

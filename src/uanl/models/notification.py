@@ -23,7 +23,7 @@ class Notification(IdMixin, TimestampMixin, Base):
 
     The recipient (an e-mail, phone number or webhook), body, context and last error are
     encrypted at rest; the recipient is found by its blind index; the dedupe key is a keyed
-    hash (see `notifications.service.make_dedupe_key`). The subject stays plain.
+    hash (see `notifications.creation.make_dedupe_key`). The subject stays plain.
     """
 
     __tablename__ = "notifications"

@@ -19,7 +19,8 @@ from uanl.models import (
 )
 from uanl.notifications.channels import to_e164
 from uanl.notifications.creation import create_notification, make_dedupe_key
-from uanl.notifications.events import SLACK_RECIPIENT, TEAMS_RECIPIENT, ticket_url
+from uanl.notifications.plans import ticket_url
+from uanl.notifications.recipients import SLACK_RECIPIENT, TEAMS_RECIPIENT
 from uanl.notifications.schemas import NotificationCreate
 
 E164 = re.compile(r"^\+[1-9]\d{7,14}$")

@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import AwareDatetime, ValidationError
 
-from uanl.auth.dependencies import DB, CurrentOperator, SupervisorOrAdmin
+from uanl.api.deps import DB, CurrentOperator, SupervisorOrAdmin
 from uanl.core import config
 from uanl.core.errors import AppError, ValidationFailed
 from uanl.core.pagination import Page, PageParams, page_params, paginate, parse_sort

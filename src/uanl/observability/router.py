@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from uanl.auth.dependencies import DB, oauth2_scheme, operator_for_token
+from uanl.api.deps import DB, oauth2_scheme, operator_for_token
 from uanl.core.config import Settings
 from uanl.core.errors import Forbidden
 from uanl.models import Role

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path
 
-from uanl.auth.dependencies import DB, CurrentOperator
+from uanl.api.deps import DB, CurrentOperator
 from uanl.core.crud import get_or_404
 from uanl.core.validators import MAX_ID
 from uanl.models import Operator

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, status
 
-from uanl.auth.dependencies import DB, AdminOnly, CurrentOperator
+from uanl.api.deps import DB, AdminOnly, CurrentOperator
 from uanl.core.errors import ValidationFailed
 from uanl.core.pagination import Page, PageParams, page_params, paginate_page, parse_sort
 from uanl.core.routing import SlashRouter

@@ -8,8 +8,10 @@ from sqlalchemy.orm import Session
 from uanl.core.crud import apply_changes, flush_or_conflict
 from uanl.core.crypto import blind_index
 from uanl.core.errors import Conflict, Forbidden, ValidationFailed
+from uanl.core.events import publish
 from uanl.core.security import WeakPassword, check_password_strength, hash_password
 from uanl.models import Operator, Role
+from uanl.operators.events import OperatorDeactivated
 from uanl.operators.schemas import SELF_EDITABLE, OperatorCreate, OperatorUpdate
 
 
@@ -84,9 +86,7 @@ def deactivate_operator(db: Session, operator: Operator, actor: Operator) -> Non
     operator.is_active = False
     operator.is_available = False
     db.flush()
-    from uanl.tickets.assignment import release_operator_tickets
-
-    release_operator_tickets(db, operator)
+    publish(db, OperatorDeactivated(operator.id, actor.id))  # assignment releases the tickets
 
 
 def list_query(

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from fastapi import Header, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from uanl.auth.dependencies import DB, SupervisorOrAdmin
+from uanl.api.deps import DB, SupervisorOrAdmin
 from uanl.core.db import read_scope
 from uanl.core.routing import SlashRouter
 from uanl.core.validators import MAX_ID

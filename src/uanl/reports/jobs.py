@@ -21,16 +21,16 @@ from sqlalchemy.orm import Session
 
 from uanl.core import config
 from uanl.core.errors import ValidationFailed
+from uanl.core.events import publish
 from uanl.core.tasks import enqueue_after_commit, send_now
 from uanl.models import (
-    Language,
-    NotificationChannel,
     Report,
     ReportFormat,
     ReportStatus,
     utcnow,
 )
 from uanl.reports import formats
+from uanl.reports.events import ReportReady
 from uanl.reports.sources import Source, build_source, validate_params
 from uanl.reports.storage import Storage, get_storage
 
@@ -199,7 +199,6 @@ def _storage_key(report: Report, fmt: str) -> str:
 
 def _finish(report_id: int, key: str, count: int, storage: Storage) -> None:
     from uanl.core.db import session_scope
-    from uanl.notifications.events import notify
 
     settings = config.get_settings()
     now = utcnow()
@@ -215,11 +214,8 @@ def _finish(report_id: int, key: str, count: int, storage: Storage) -> None:
         report.expires_at = now + timedelta(days=settings.report_retention_days)
         report.error = None
         db.flush()
-        if report.requested_by_id is not None:
-            notify(db, "report.ready", report=report)
-        delivery = (report.parameters or {}).get(DELIVERY_KEY) or {}
-        for address in delivery.get("email_to") or []:
-            _email_link(db, report, address)
+        # The requester's notice and the schedule's e-mails: notifications subscribes.
+        publish(db, ReportReady(report.id))
 
 
 MEDIA = {
@@ -242,37 +238,6 @@ def attachment_for(report: Report) -> dict[str, Any] | None:
         "content_type": MEDIA[fmt],
         "size": report.file_size,
     }
-
-
-def _email_link(db: Session, report: Report, address: str) -> None:
-    """E-mail a schedule recipient the file (attached when small enough) and a signed link.
-
-    The notification row holds only the file's storage key: the sender reads the file when
-    it delivers, so retries attach it again and the row stays small."""
-    from uanl.notifications.creation import create_notification, make_dedupe_key
-
-    context = {
-        "recipient_name": None,  # a schedule's recipients are bare addresses
-        "report_id": report.id,
-        "report_type": report.report_type,
-        "report_format": report.format.value,
-        "row_count": report.row_count,
-        "expires_at": report.expires_at.isoformat() if report.expires_at else None,
-        "report_url": signed_download_url(report),
-        "schedule_id": report.schedule_id,
-        "attachment": attachment_for(report),
-    }
-    create_notification(
-        db,
-        channel=NotificationChannel.email,
-        event="report.ready",
-        recipient=address,
-        template="report_ready",
-        context=context,
-        language=Language.es,
-        dedupe_key=make_dedupe_key("report.ready", "report", report.id, "email", address.lower()),
-        report_id=report.id,
-    )
 
 
 def _fail(report_id: int, error: str, key: str | None, storage: Storage) -> None:

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from uanl.auth.dependencies import (
+from uanl.api.deps import (
     DB,
     AdminOnly,
     AnyStaff,

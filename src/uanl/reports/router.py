@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Header, Query
 from fastapi.responses import StreamingResponse
 
-from uanl.auth.dependencies import DB, SupervisorOrAdmin
+from uanl.api.deps import DB, SupervisorOrAdmin
 from uanl.core import config
 from uanl.core.errors import ValidationFailed
 from uanl.core.routing import SlashRouter

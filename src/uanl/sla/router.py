@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Path, Query, status
 from sqlalchemy import select
 
-from uanl.auth.dependencies import DB, AdminOnly, CurrentOperator
+from uanl.api.deps import DB, AdminOnly, CurrentOperator, ValidTicket
 from uanl.core.crud import get_or_404
 from uanl.core.errors import ValidationFailed
 from uanl.core.pagination import Page, PageParams, page_params, paginate, parse_sort
@@ -34,7 +34,6 @@ from uanl.sla.schemas import (
     TicketSlaRead,
 )
 from uanl.sla.service import remaining_business_minutes, ticket_calendar
-from uanl.tickets.dependencies import ValidTicket
 
 router = SlashRouter(tags=["sla"])
 

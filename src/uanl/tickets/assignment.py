@@ -16,8 +16,12 @@ from datetime import datetime
 from sqlalchemy import case, func, select, text
 from sqlalchemy.orm import Session
 
-from uanl.dashboards import events as dash
+from uanl.core.events import publish
+from uanl.core.tasks import enqueue_after_commit
 from uanl.models import OPEN_STATES, Operator, Role, Ticket, TicketPriority, utcnow
+from uanl.operators.events import OperatorDeactivated
+from uanl.tickets import events
+from uanl.tickets.history import record_event
 
 PRIORITY_WEIGHT = {"low": 1, "medium": 2, "high": 3, "urgent": 4}
 ADVISORY_KEY = 0x55414E4C  # "UANL"
@@ -95,8 +99,6 @@ def _load_order(c: Candidate) -> tuple[int, int, int, float, int]:
 
 def assign_or_defer(db: Session, ticket: Ticket, now: datetime | None = None) -> None:
     """Assign now if the lock is free; otherwise a task assigns right after commit."""
-    from uanl.core.tasks import enqueue_after_commit
-
     if assignment_lock(db, wait=False):
         _assign_locked(db, ticket, now or utcnow())
     else:
@@ -111,9 +113,6 @@ def auto_assign(db: Session, ticket: Ticket, now: datetime | None = None) -> Ope
 
 def _assign_locked(db: Session, ticket: Ticket, now: datetime) -> Operator | None:
     """The decision itself; the caller holds the assignment lock."""
-    from uanl.notifications.events import notify
-    from uanl.tickets.service import record_event
-
     chosen, over = choose(candidates(db), ticket.category, ticket.priority == TicketPriority.urgent)
     if chosen is None:
         return None
@@ -138,8 +137,7 @@ def _assign_locked(db: Session, ticket: Ticket, now: datetime) -> Operator | Non
         actor_type="system",
     )
     db.flush()
-    notify(db, "ticket.assigned", ticket=ticket)
-    dash.publish_after_commit(db, dash.TICKET_ASSIGNED, dash.ticket_data(ticket))
+    publish(db, events.assigned(ticket, None, automatic=True))
     return operator
 
 
@@ -162,8 +160,6 @@ def assignment_sweep(db: Session, now: datetime | None = None, limit: int = 500)
 
 def release_operator_tickets(db: Session, operator: Operator, now: datetime | None = None) -> int:
     """An operator left (deactivated): their open tickets go back to the queue and out again."""
-    from uanl.tickets.service import record_event
-
     now = now or utcnow()
     tickets = db.scalars(
         select(Ticket).where(Ticket.assignee_id == operator.id, Ticket.state.in_(OPEN_STATES))
@@ -184,3 +180,28 @@ def release_operator_tickets(db: Session, operator: Operator, now: datetime | No
     for ticket in tickets:
         auto_assign(db, ticket, now)
     return len(tickets)
+
+
+# -- subscribers (registered by uanl.wiring) ------------------------------------------------
+
+
+def on_ticket_created(db: Session, event: events.TicketCreated) -> None:
+    """A new ticket without an assignee goes to the least-loaded operator who can take it."""
+    ticket = db.get(Ticket, event.ticket_id)
+    if ticket is not None and ticket.assignee_id is None:
+        assign_or_defer(db, ticket, ticket.created_at)
+
+
+def on_ticket_updated(db: Session, event: events.TicketUpdated) -> None:
+    """A ticket unassigned by an update while open is assigned again."""
+    if "assignee_id" not in event.changes:
+        return
+    ticket = db.get(Ticket, event.ticket_id)
+    if ticket is not None and ticket.assignee_id is None and ticket.state in OPEN_STATES:
+        auto_assign(db, ticket, ticket.updated_at)
+
+
+def on_operator_deactivated(db: Session, event: OperatorDeactivated) -> None:
+    operator = db.get(Operator, event.operator_id)
+    if operator is not None:
+        release_operator_tickets(db, operator)

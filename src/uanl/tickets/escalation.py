@@ -27,8 +27,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.elements import ColumnElement
 
 from uanl.core import config
+from uanl.core.events import publish
 from uanl.core.sqltime import seconds_between
-from uanl.dashboards import events as dash
 from uanl.models import (
     OPEN_STATES,
     Operator,
@@ -38,9 +38,11 @@ from uanl.models import (
     TicketState,
 )
 from uanl.models.base import UTCDateTime
-from uanl.notifications.events import emit_for_tickets
 from uanl.sla import service as sla
 from uanl.sla.policies import client_tiers, load_config
+from uanl.tickets import events
+from uanl.tickets.assignment import assignment_lock
+from uanl.tickets.history import record_event
 
 LOAD_WEIGHT = {"low": 1, "medium": 2, "high": 3, "urgent": 4}
 #: Escalations handled per run (the beat runs every minute; see `escalation_sweep`).
@@ -273,9 +275,6 @@ def escalation_sweep(db: Session, now: datetime, *, limit: int | None = MAX_PER_
     At most ``limit`` tickets per run, worst reason first: a backlog (first start, an outage)
     drains over a few runs instead of one run outliving the task's time limit.
     """
-    from uanl.tickets.assignment import assignment_lock
-    from uanl.tickets.service import record_event
-
     marked = _mark(db, now, limit)
     if not marked:
         return 0
@@ -326,8 +325,9 @@ def escalation_sweep(db: Session, now: datetime, *, limit: int | None = MAX_PER_
             )
         _write_back(db, tickets)
         db.flush()
-        escalated = [(t, {"reason": by_id[t.id][0], "level": by_id[t.id][1]}) for t in tickets]
-        emit_for_tickets(db, "ticket.escalated", escalated)
-        for ticket in tickets:
-            dash.publish_after_commit(db, dash.TICKET_ESCALATED, dash.ticket_data(ticket))
+        escalated = events.TicketsEscalated(
+            tuple((t.id, {"reason": by_id[t.id][0], "level": by_id[t.id][1]}) for t in tickets),
+            tuple(events.ticket_picture(t) for t in tickets),
+        )
+        publish(db, escalated)
     return len(marked)

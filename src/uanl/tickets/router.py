@@ -8,8 +8,8 @@ from pydantic import AwareDatetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from uanl.auth.dependencies import DB, CurrentOperator
-from uanl.core import idempotency
+from uanl.api import idempotency
+from uanl.api.deps import DB, CurrentOperator, ValidTicket
 from uanl.core.errors import ValidationFailed
 from uanl.core.pagination import (
     EXACT_COUNT_LIMIT,
@@ -32,7 +32,6 @@ from uanl.models import (
 )
 from uanl.sla.service import remaining_business_minutes
 from uanl.tickets import service
-from uanl.tickets.dependencies import ValidTicket
 from uanl.tickets.schemas import (
     CommentCreate,
     CommentRead,

@@ -8,13 +8,11 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from uanl.audit.listener import MASK
 from uanl.core import config
 from uanl.core.crud import apply_changes, ensure_exists, jsonable, load_reference
-from uanl.core.crypto import EncryptedText
 from uanl.core.errors import Conflict, Forbidden, ValidationFailed
 from uanl.core.errors import InvalidTransition as InvalidTransitionError
-from uanl.dashboards import events as dash
+from uanl.core.events import publish
 from uanl.models import (
     OPEN_STATES,
     Client,
@@ -22,52 +20,17 @@ from uanl.models import (
     Role,
     Ticket,
     TicketComment,
-    TicketEvent,
     TicketPriority,
     TicketSource,
     TicketState,
     TicketTag,
     utcnow,
 )
-from uanl.notifications.events import notify
 from uanl.sla import service as sla
-from uanl.tickets import lifecycle
+from uanl.sla.policies import load_config
+from uanl.tickets import events, lifecycle
+from uanl.tickets.history import record_event
 from uanl.tickets.schemas import CommentCreate, TicketCreate, TicketUpdate
-
-
-def record_event(
-    db: Session,
-    ticket: Ticket,
-    kind: str,
-    actor: Operator | None,
-    changes: dict[str, Any] | None = None,
-    note: str | None = None,
-    actor_type: str | None = None,
-) -> TicketEvent:
-    event = TicketEvent(
-        ticket_id=ticket.id,
-        actor_id=actor.id if actor else None,
-        actor_type=actor_type or ("operator" if actor else "system"),
-        kind=kind,
-        changes=_sealed_masked(changes or {}),
-        note=note,
-        created_at=utcnow(),
-    )
-    db.add(event)
-    return event
-
-
-def _sealed_masked(changes: dict[str, Any]) -> dict[str, Any]:
-    """The history must not keep in the clear what the ticket's columns encrypt."""
-    columns = Ticket.__table__.c
-    return {
-        field: [None if v is None else MASK for v in values]
-        if field in columns
-        and isinstance(columns[field].type, EncryptedText)
-        and isinstance(values, list)
-        else values
-        for field, values in changes.items()
-    }
 
 
 def _check_assignee(db: Session, assignee_id: int | None) -> None:
@@ -119,14 +82,10 @@ def create_ticket(
         | ({"tags": [None, data.tags]} if data.tags else {}),
         actor_type=actor_type,
     )
-    dash.publish_after_commit(db, dash.TICKET_CREATED, dash.ticket_data(ticket))
-    notify(db, "ticket.created", ticket=ticket, actor=actor)
+    actor_id = actor.id if actor else None
+    publish(db, events.created(ticket, actor_id))  # unassigned: auto-assignment subscribes
     if ticket.assignee_id is not None:
-        notify(db, "ticket.assigned", ticket=ticket, actor=actor)
-    else:
-        from uanl.tickets.assignment import assign_or_defer
-
-        assign_or_defer(db, ticket, now)
+        publish(db, events.assigned(ticket, actor_id, automatic=False))
     return ticket
 
 
@@ -177,26 +136,11 @@ def update_ticket(
     if {"priority", "client_id"} & changes.keys():
         sla.apply_sla(db, ticket, now, reason="changed")
     db.flush()
-    _emit_update_events(db, ticket, changes, actor, now)
-    dash.publish_after_commit(db, dash.update_kind(changes), dash.ticket_data(ticket, changes))
+    # Unassigned while open: auto-assignment subscribes to the update.
+    publish(db, events.updated(ticket, changes, actor.id))
+    if "assignee_id" in changes and ticket.assignee_id is not None:
+        publish(db, events.assigned(ticket, actor.id, automatic=False))
     return changes
-
-
-def _emit_update_events(
-    db: Session, ticket: Ticket, changes: dict[str, list[Any]], actor: Operator, now: datetime
-) -> None:
-    if "state" in changes:
-        event = (
-            "ticket.resolved" if ticket.state == TicketState.resolved else "ticket.state_changed"
-        )
-        notify(db, event, ticket=ticket, actor=actor, extra={"from": changes["state"][0]})
-    if "assignee_id" in changes:
-        if ticket.assignee_id is not None:
-            notify(db, "ticket.assigned", ticket=ticket, actor=actor)
-        elif ticket.state in OPEN_STATES:
-            from uanl.tickets.assignment import auto_assign
-
-            auto_assign(db, ticket, now)
 
 
 def apply_transition(db: Session, ticket: Ticket, target: TicketState, now: datetime) -> None:
@@ -233,8 +177,6 @@ def apply_transition(db: Session, ticket: Ticket, target: TicketState, now: date
         ticket.resolution_business_s = sla.business_seconds_to(db, ticket, now)
     ticket.state = target
     # Resolving freezes met/breached and reopening thaws it now, not at the next sweep.
-    from uanl.sla.policies import load_config
-
     ticket.sla_status = sla.status_for(ticket, now, load_config(db))
 
 
@@ -268,7 +210,12 @@ def add_comment(db: Session, ticket: Ticket, data: CommentCreate, actor: Operato
     )
     db.flush()
     if not data.is_internal:
-        notify(db, "ticket.comment_added", ticket=ticket, comment=comment, actor=actor)
+        publish(
+            db,
+            events.TicketReplied(
+                ticket.id, events.ticket_picture(ticket), comment_id=comment.id, actor_id=actor.id
+            ),
+        )
     return comment
 
 

@@ -6,8 +6,10 @@ from celery import shared_task
 from loguru import logger
 from sqlalchemy.exc import OperationalError
 
+from uanl.api.idempotency import purge_older_than
 from uanl.core.db import session_scope
 from uanl.models import utcnow
+from uanl.sla.service import refresh_statuses
 
 
 @shared_task(
@@ -62,8 +64,6 @@ def escalation_sweep_task() -> int:
     name="uanl.tickets.sla_status_sweep", acks_late=True, time_limit=120, soft_time_limit=100
 )
 def sla_status_sweep_task() -> int:
-    from uanl.sla.service import refresh_statuses
-
     with session_scope() as db:
         return refresh_statuses(db, utcnow())
 
@@ -74,8 +74,6 @@ def sla_status_sweep_task() -> int:
 def purge_idempotency_keys_task() -> int:
     """Hourly (beat): forget Idempotency-Key answers older than 48 h (a retry comes sooner;
     the stored answers quote requester e-mails, kept no longer than a replay needs them)."""
-    from uanl.core.idempotency import purge_older_than
-
     with session_scope() as db:
         n = purge_older_than(db)
     if n:

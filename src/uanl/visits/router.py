@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Path, Query, Response, status
 from pydantic import AwareDatetime
 
-from uanl.auth.dependencies import DB, CurrentOperator
+from uanl.api.deps import DB, CurrentOperator
 from uanl.core.errors import ValidationFailed
 from uanl.core.pagination import Page, PageParams, page_params, paginate_page, parse_sort
 from uanl.core.routing import SlashRouter

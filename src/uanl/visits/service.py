@@ -15,10 +15,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from uanl.core import config
 from uanl.core.crud import apply_changes, load_reference
 from uanl.core.errors import Conflict, Forbidden, InvalidTransition, ValidationFailed
-from uanl.dashboards import events as dash
+from uanl.core.events import publish
 from uanl.models import Client, Operator, Role, ScheduledVisit, Ticket, VisitState, utcnow
-from uanl.notifications.events import notify
-from uanl.visits import scheduling
+from uanl.visits import events, scheduling
 from uanl.visits.schemas import (
     CalendarDay,
     CalendarEvent,
@@ -166,8 +165,7 @@ def create_visit(
     db.add(visit)
     db.flush()
     _audit(visit, actor, "scheduled", {"operator_id": operator_id, "forced": forced})
-    notify(db, "visit.scheduled", visit=visit, actor=actor)
-    dash.publish_after_commit(db, dash.VISIT_CREATED, dash.visit_data(visit))
+    publish(db, events.scheduled(visit, actor.id if actor else None))
     return visit
 
 
@@ -197,7 +195,7 @@ def update_visit(
     _flush(db, visit)
     _audit(visit, actor, "updated", changes)
     if "operator_id" in changes:
-        notify(db, "visit.rescheduled", visit=visit, actor=actor, extra={"changes": changes})
+        publish(db, events.VisitRescheduled(visit.id, actor.id, changes))
     return changes
 
 
@@ -234,7 +232,7 @@ def reschedule_visit(
     visit.reminder_1h_sent_at = None
     _flush(db, visit)
     _audit(visit, actor, "rescheduled", previous)
-    notify(db, "visit.rescheduled", visit=visit, actor=actor, extra={"changes": previous})
+    publish(db, events.VisitRescheduled(visit.id, actor.id, previous))
     return visit
 
 
@@ -267,9 +265,8 @@ def change_state(
         visit.cancel_reason = reason
     _flush(db, visit)
     _audit(visit, actor, "state", {"state": [previous.value, target.value]})
-    dash.publish_after_commit(db, dash.VISIT_UPDATED, dash.visit_data(visit))
-    if target == VisitState.cancelled:
-        notify(db, "visit.cancelled", visit=visit, actor=actor, extra={"reason": reason})
+    cancelled = target == VisitState.cancelled
+    publish(db, events.state_changed(visit, actor.id, reason, cancelled=cancelled))
     return visit
 
 
@@ -322,7 +319,7 @@ def send_due_reminders(db: Session, now: datetime | None = None) -> int:
             .execution_options(populate_existing=True)
         )
         for visit in visits:
-            notify(db, event, visit=visit)
+            publish(db, events.VisitReminderDue(visit.id, event.rsplit("_", 1)[1]))
             sent += 1
     return sent
 

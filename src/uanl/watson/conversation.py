@@ -12,7 +12,8 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from uanl.core import config, idempotency
+from uanl.api import idempotency
+from uanl.core import config
 from uanl.core.errors import AppError, Conflict
 from uanl.models import WatsonActivity, utcnow
 from uanl.watson import sessions

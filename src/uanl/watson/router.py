@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import Field, StringConstraints
 
-from uanl.auth.dependencies import DB, AdminOnly, AnyStaff
+from uanl.api.deps import DB, AdminOnly, AnyStaff
 from uanl.core import config
 from uanl.core.errors import ServiceUnavailable, Unauthorized
 from uanl.core.pagination import PageParams, page_params

@@ -19,8 +19,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from uanl.api.idempotency import request_fingerprint
 from uanl.core.errors import ValidationFailed
-from uanl.core.idempotency import request_fingerprint
 
 MAX_TEXT = 4000
 MODEL_NAME = "uanl-service-desk"

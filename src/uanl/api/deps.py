@@ -1,4 +1,5 @@
-"""Who is calling: the operator behind the bearer token, and role checks."""
+"""Who is calling: the request's session, the operator behind the bearer token, role checks,
+and the path ids every domain shares."""
 
 from __future__ import annotations
 
@@ -6,15 +7,17 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 import jwt
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
-from uanl.audit.context import cached_claims
+from uanl.core.context import cached_claims
+from uanl.core.crud import get_or_404
 from uanl.core.db import get_db
 from uanl.core.errors import Forbidden, Unauthorized
 from uanl.core.security import decode_access_token
-from uanl.models import Operator, Role
+from uanl.core.validators import MAX_ID
+from uanl.models import Operator, Role, Ticket
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -66,3 +69,13 @@ def require_roles(*roles: Role) -> Callable[[Operator], Operator]:
 AdminOnly = Annotated[Operator, Depends(require_roles(Role.admin))]
 SupervisorOrAdmin = Annotated[Operator, Depends(require_roles(Role.admin, Role.supervisor))]
 AnyStaff = CurrentOperator
+
+
+def valid_ticket(
+    db: DB, _: CurrentOperator, ticket_id: Annotated[int, Path(ge=1, le=MAX_ID)]
+) -> Ticket:
+    """The `{ticket_id}` of a path (the tickets' and the SLA's routes), or a 404."""
+    return get_or_404(db, Ticket, ticket_id, "Ticket")
+
+
+ValidTicket = Annotated[Ticket, Depends(valid_ticket)]

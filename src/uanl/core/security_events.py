@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from loguru import logger
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from uanl.audit.context import client_ip_var, current_request_id
-from uanl.models.base import utcnow
+from uanl.core.context import client_ip_var, current_request_id
 
 LOGIN_FAILED = "login_failed"
 LOGIN_LOCKED = "login_locked"
@@ -26,7 +25,7 @@ RATE_LIMITED = "rate_limited"
 
 _lock = threading.Lock()
 _counts: Counter[str] = Counter()
-_started_at: datetime = utcnow()
+_started_at: datetime = datetime.now(UTC)
 
 
 def record(kind: str, message: str, **fields: Any) -> None:
@@ -47,7 +46,7 @@ def reset() -> None:
     global _started_at
     with _lock:
         _counts.clear()
-        _started_at = utcnow()
+        _started_at = datetime.now(UTC)
 
 
 class SecurityEventsMiddleware:

@@ -1,0 +1,3 @@
+"""HTTP wiring shared by the routers: the request's session, who is calling, role checks,
+Idempotency-Key handling. Above `core`, `models` and `audit`; below every domain router
+(the routers are mounted by `uanl.routes`)."""
