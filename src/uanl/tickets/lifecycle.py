@@ -33,6 +33,7 @@ __all__ = [
     "can_transition",
     "check_transition",
     "is_final",
+    "reopen_transitions",
 ]
 
 NEW = "new"
@@ -174,6 +175,19 @@ def allowed_next(
     if current == RESOLVED and _reopen_blocker(resolved_at, now, reopen_window) is None:
         allowed.append(OPEN)
     return allowed
+
+
+def reopen_transitions() -> dict[str, tuple[str, ...]]:
+    """What :func:`allowed_next` adds to :data:`TRANSITIONS` while the reopen window is open
+    (``{"resolved": ("open",)}``), by current state; read-only, for clients of the API."""
+    moment = datetime.now(UTC)
+    found: dict[str, tuple[str, ...]] = {}
+    for state in STATES:
+        reachable = allowed_next(state, resolved_at=moment, now=moment)
+        extra = tuple(target for target in reachable if target not in TRANSITIONS[state])
+        if extra:
+            found[state] = extra
+    return found
 
 
 def check_transition(

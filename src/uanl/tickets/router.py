@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from uanl.api import idempotency
 from uanl.api.deps import DB, CurrentOperator, ValidTicket
+from uanl.core import config
 from uanl.core.errors import ValidationFailed
 from uanl.core.pagination import (
     EXACT_COUNT_LIMIT,
@@ -31,13 +32,14 @@ from uanl.models import (
     utcnow,
 )
 from uanl.sla.service import remaining_business_minutes
-from uanl.tickets import service
+from uanl.tickets import lifecycle, service
 from uanl.tickets.schemas import (
     CommentCreate,
     CommentRead,
     SlaRemaining,
     TicketCreate,
     TicketEventRead,
+    TicketLifecycle,
     TicketRead,
     TicketStats,
     TicketUpdate,
@@ -158,6 +160,23 @@ def stats(
     if period_from and period_to and period_from > period_to:
         raise ValidationFailed("to", "must not be before from")
     return ticket_stats(db, period_from, period_to)
+
+
+@router.get(
+    "/lifecycle",
+    response_model=TicketLifecycle,
+    summary="The ticket states and the transitions between them (read-only)",
+)
+def ticket_lifecycle(_: CurrentOperator) -> TicketLifecycle:
+    return TicketLifecycle(
+        states=[TicketState(s) for s in lifecycle.STATES],
+        final_states=[TicketState(s) for s in lifecycle.FINAL_STATES],
+        transitions={s: [TicketState(t) for t in nxt] for s, nxt in lifecycle.TRANSITIONS.items()},
+        reopen_transitions={
+            s: [TicketState(t) for t in nxt] for s, nxt in lifecycle.reopen_transitions().items()
+        },
+        reopen_window_hours=config.get_settings().ticket_reopen_window_hours,
+    )
 
 
 @router.get("/{ticket_id}", response_model=TicketRead, summary="Get a ticket")

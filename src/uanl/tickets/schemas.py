@@ -123,3 +123,19 @@ class TicketStats(ReadModel):
     avg_resolution_s: float | None
     period_from: datetime | None
     period_to: datetime | None
+
+
+class TicketLifecycle(BaseModel):
+    """The ticket state machine of tickets/lifecycle.py, for clients (the console) that offer
+    the next states; a PATCH of `state` is still the judge (409 with `allowed`)."""
+
+    states: list[TicketState]
+    final_states: list[TicketState] = Field(description="No transition leaves these")
+    transitions: dict[str, list[TicketState]] = Field(
+        description="By current state: the states a ticket can always move to"
+    )
+    reopen_transitions: dict[str, list[TicketState]] = Field(
+        description="By current state: the states allowed besides, only while at most "
+        "`reopen_window_hours` have passed since the ticket's `resolved_at` (reopening)"
+    )
+    reopen_window_hours: float = Field(description="TICKET_REOPEN_WINDOW_HOURS")

@@ -142,16 +142,24 @@ export async function api(path, { method = 'GET', body, query } = {}) {
   return resp.status === 204 ? null : resp.json();
 }
 
-/** Every active operator (for filters and assignment), cached for the page's life. */
-let operatorsCache = null;
-export async function operators() {
-  if (!operatorsCache) {
-    operatorsCache = api('/operators', { query: { limit: 500, is_active: true } })
-      .then((page) => page.items)
-      .catch((err) => {
-        operatorsCache = null;
+/** A GET answered once for the page's life; a failure is not kept, so the next call retries. */
+function once(load) {
+  let pending = null;
+  return () => {
+    if (!pending) {
+      pending = load().catch((err) => {
+        pending = null;
         throw err;
       });
-  }
-  return operatorsCache;
+    }
+    return pending;
+  };
 }
+
+/** Every active operator (for filters and assignment). */
+export const operators = once(() =>
+  api('/operators', { query: { limit: 500, is_active: true } }).then((page) => page.items),
+);
+
+/** The ticket states and transitions (tickets/lifecycle.py, through GET /tickets/lifecycle). */
+export const ticketLifecycle = once(() => api('/tickets/lifecycle'));

@@ -1,6 +1,6 @@
 // Ticket inbox (my queue / unassigned / all by role) and the ticket detail page.
 
-import { ApiError, api, me, operators } from './api.js';
+import { ApiError, api, me, operators, ticketLifecycle } from './api.js';
 import { clear, field, h, select, toast } from './dom.js';
 import { formatDateTime, formatNumber, t, tOr } from './i18n.js';
 
@@ -8,16 +8,17 @@ const STATES = ['new', 'open', 'in_progress', 'waiting', 'resolved', 'closed', '
 const OPEN_STATES = ['new', 'open', 'in_progress', 'waiting'];
 const PRIORITIES = ['low', 'medium', 'high', 'urgent'];
 const PAGE_SIZE = 25;
-// Mirrors tickets/lifecycle.py; the API has the last word (e.g. the reopen window).
-const NEXT = {
-  new: ['open', 'in_progress', 'waiting', 'resolved', 'cancelled'],
-  open: ['in_progress', 'waiting', 'resolved', 'cancelled'],
-  in_progress: ['waiting', 'resolved', 'cancelled', 'open'],
-  waiting: ['in_progress', 'open', 'resolved', 'cancelled'],
-  resolved: ['closed', 'open'],
-  closed: [],
-  cancelled: [],
-};
+const HOUR_MS = 3_600_000;
+
+/** The states this ticket may move to now, as GET /tickets/lifecycle states them (reopening
+ *  only within the window since resolved_at); a PATCH still has the last word. */
+function nextStates(lifecycle, ticket) {
+  const next = [...(lifecycle.transitions[ticket.state] ?? [])];
+  const reopen = lifecycle.reopen_transitions[ticket.state] ?? [];
+  const sinceResolved = Date.now() - Date.parse(ticket.resolved_at); // NaN when not resolved
+  if (sinceResolved <= lifecycle.reopen_window_hours * HOUR_MS) next.push(...reopen);
+  return next;
+}
 
 const stateBadge = (state) =>
   h('span', { class: `badge state-${state}`, 'data-state': state }, t(`state.${state}`));
@@ -161,11 +162,12 @@ export function renderTicket(root, id) {
   clear(root).append(h('p', {}, h('a', { href: '#/tickets' }, `← ${t('ticket.back')}`)), h('p', { 'aria-busy': 'true' }, '…'));
 
   async function load() {
-    const [ticket, comments, history, people] = await Promise.all([
+    const [ticket, comments, history, people, lifecycle] = await Promise.all([
       api(`/tickets/${id}`),
       api(`/tickets/${id}/comments`),
       api(`/tickets/${id}/history`),
       operators().catch(() => []),
+      ticketLifecycle(),
     ]);
     const names = new Map(people.map((p) => [p.id, p.name]));
     clear(root).append(
@@ -190,7 +192,7 @@ export function renderTicket(root, id) {
           'aside',
           { class: 'ticket-side', 'aria-label': t('ticket.details') },
           details(ticket, names),
-          stateForm(ticket, status, load),
+          stateForm(ticket, nextStates(lifecycle, ticket), status, load),
           assignForm(ticket, people, status, load),
         ),
       ),
@@ -253,8 +255,7 @@ function cardForm(name, title, onSubmit, ...children) {
   );
 }
 
-function stateForm(ticket, status, reload) {
-  const next = NEXT[ticket.state] || [];
+function stateForm(ticket, next, status, reload) {
   if (!next.length) return h('section', { class: 'card' }, h('h2', {}, t('ticket.changeState')), h('p', {}, t('ticket.noTransitions')));
   const choice = select(next.map((s) => ({ value: s, label: t(`state.${s}`) })), next[0]);
   return cardForm(
