@@ -13,8 +13,10 @@ from tests.conftest import auth_header, make_operator
 from tests.servers import serve_app
 from tests.workers import running_worker, wait_for
 from uanl.core import db as dbmod
+from uanl.core.events import AFTER_COMMIT, subscribe
 from uanl.models import OPEN_STATES, Operator, Role, Ticket, TicketEvent
 from uanl.tickets.assignment import Candidate, choose
+from uanl.tickets.events import TicketAssigned
 
 T = "/api/v1/tickets/"
 
@@ -177,3 +179,31 @@ def test_200_concurrent_creates_from_20_clients_stay_fair_and_within_capacity(ap
     assert all(loads[i] <= caps[i] for i in loads)
     counts = [loads.get(o.id, 0) for o in ops]
     assert max(counts) - min(counts) <= 1, counts
+
+
+assignments_heard: list[tuple[int, bool]] = []
+
+
+def _hear_assignment(event: TicketAssigned) -> None:
+    assignments_heard.append((event.ticket_id, event.automatic))
+
+
+subscribe(TicketAssigned, _hear_assignment, AFTER_COMMIT)
+
+
+def test_each_assignment_is_published_once(client, staff, sup_h):
+    """Auto-assignment on create and after an unassigning update publishes one automatic
+    TicketAssigned, and the caller's own assignment one manual: no second event for the
+    assignee the subscriber has just set (it cost a wasted notification INSERT per create)."""
+    _on_shift("Ana", "ana@example.mx")
+    assignments_heard.clear()
+    auto = client.post(T, json={"title": "Sin asignar"}, headers=sup_h).json()
+    assert assignments_heard == [(auto["id"], True)]
+    assignments_heard.clear()
+    manual = client.post(
+        T, json={"title": "Manual", "assignee_id": staff.operator2.id}, headers=sup_h
+    ).json()
+    assert assignments_heard == [(manual["id"], False)]
+    assignments_heard.clear()
+    client.patch(f"{T}{manual['id']}", json={"assignee_id": None}, headers=sup_h)
+    assert assignments_heard == [(manual["id"], True)]

@@ -83,8 +83,9 @@ def create_ticket(
         actor_type=actor_type,
     )
     actor_id = actor.id if actor else None
+    assigned_by_caller = ticket.assignee_id is not None
     publish(db, events.created(ticket, actor_id))  # unassigned: auto-assignment subscribes
-    if ticket.assignee_id is not None:
+    if assigned_by_caller:
         publish(db, events.assigned(ticket, actor_id, automatic=False))
     return ticket
 
@@ -136,9 +137,10 @@ def update_ticket(
     if {"priority", "client_id"} & changes.keys():
         sla.apply_sla(db, ticket, now, reason="changed")
     db.flush()
+    assigned_by_caller = "assignee_id" in changes and ticket.assignee_id is not None
     # Unassigned while open: auto-assignment subscribes to the update.
     publish(db, events.updated(ticket, changes, actor.id))
-    if "assignee_id" in changes and ticket.assignee_id is not None:
+    if assigned_by_caller:
         publish(db, events.assigned(ticket, actor.id, automatic=False))
     return changes
 
