@@ -6,14 +6,18 @@ of each package that uses them (`from tests.factories import sla_db  # noqa: F40
 
 from __future__ import annotations
 
+import os
+import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from tests.conftest import Backend, make_settings
@@ -63,7 +67,7 @@ def sla_ticket(db: Session, priority: str, created: datetime, **kw: Any) -> Tick
     return ticket
 
 
-# --- apps --------------------------------------------------------------------------------
+# --- apps and stores ---------------------------------------------------------------------
 
 
 @contextmanager
@@ -88,3 +92,25 @@ def app_builder(backend: Backend, **defaults: str) -> Iterator[Callable[..., Tes
     finally:
         for tc in made:
             tc.close()
+
+
+def raw_store(backend: Backend, table: str) -> bytes:
+    """Everything the database keeps: the SQLite file (and -wal/-shm), or a pg_dump of schema
+    uanl that must hold `table`."""
+    dbmod.get_engine().dispose()  # close pooled connections so SQLite has written its pages
+    if backend.name == "sqlite":
+        path = Path(make_url(backend.url).database or "")
+        files = list(path.parent.glob(path.name + "*"))
+        assert path in files
+        return b"".join(p.read_bytes() for p in files)
+    url = make_url(backend.url)
+    dump = subprocess.run(
+        ["pg_dump", "--data-only", "--schema=uanl", "-h", url.host or "127.0.0.1"]
+        + ["-p", str(url.port or 5432), "-U", url.username or "postgres", url.database or ""],
+        check=True,
+        capture_output=True,
+        timeout=120,
+        env={**os.environ, "PGPASSWORD": url.password or ""},
+    ).stdout
+    assert f"COPY uanl.{table}".encode() in dump  # the dump really holds the table
+    return dump

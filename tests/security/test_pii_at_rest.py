@@ -11,8 +11,6 @@ values as sent, their stored (normalised) forms and case variations.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import uuid
 from pathlib import Path
 from typing import Any
@@ -24,6 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from tests.conftest import Backend, auth_header, make_operator
+from tests.factories import raw_store
 from tests.watson.watson_fixtures import key_headers, world, wsettings
 from uanl.backup.keyrotation import rotate
 from uanl.core import db as dbmod
@@ -55,27 +54,6 @@ NEEDLES = {
     "phone as sent": PHONE,
     "rfc": RFC.lower(),
 }
-
-
-def _raw_store(backend: Backend) -> bytes:
-    """Everything the database keeps: the SQLite file (and -wal/-shm) or a pg_dump."""
-    dbmod.get_engine().dispose()  # close pooled connections so SQLite has written its pages
-    if backend.name == "sqlite":
-        path = Path(make_url(backend.url).database or "")
-        files = list(path.parent.glob(path.name + "*"))
-        assert path in files
-        return b"".join(p.read_bytes() for p in files)
-    url = make_url(backend.url)
-    dump = subprocess.run(
-        ["pg_dump", "--data-only", "--schema=uanl", "-h", url.host or "127.0.0.1"]
-        + ["-p", str(url.port or 5432), "-U", url.username or "postgres", url.database or ""],
-        check=True,
-        capture_output=True,
-        timeout=120,
-        env={**os.environ, "PGPASSWORD": url.password or ""},
-    ).stdout
-    assert b"COPY uanl.idempotency_keys" in dump  # the dump really holds the table
-    return dump
 
 
 def _data_dir_files(data_dir: Path, database: Path | None) -> dict[str, bytes]:
@@ -169,7 +147,10 @@ def test_contact_data_is_nowhere_at_rest_in_plaintext(
     assert stored >= len(ids["tickets"])
 
     database = Path(make_url(backend.url).database or "") if backend.name == "sqlite" else None
-    found = {"database": _leaks(_raw_store(backend)), "log file": _leaks(log_file.read_bytes())}
+    found = {
+        "database": _leaks(raw_store(backend, "idempotency_keys")),
+        "log file": _leaks(log_file.read_bytes()),
+    }
     data_dir = Path(backend.settings.data_dir)
     files = _data_dir_files(data_dir, database)
     assert any(name.startswith("queue") for name in files), sorted(files)  # tasks were queued
@@ -342,7 +323,7 @@ def test_delivering_notifications_logs_and_keeps_no_contact_data(
     assert b"failed" in log and b"sent" in log  # the delivery lines are there
     data_dir = Path(backend.settings.data_dir)
     database = Path(make_url(backend.url).database or "") if backend.name == "sqlite" else None
-    found = {"database": _leaks(_raw_store(backend)), "log file": _leaks(log)}
+    found = {"database": _leaks(raw_store(backend, "idempotency_keys")), "log file": _leaks(log)}
     found.update({name: _leaks(blob) for name, blob in _data_dir_files(data_dir, database).items()})
     assert {where: what for where, what in found.items() if what} == {}
 
