@@ -22,9 +22,11 @@ from sqlalchemy.orm import Session
 
 from tests.conftest import Backend, make_settings
 from uanl.core import db as dbmod
-from uanl.models import Ticket, TicketPriority, TicketState
+from uanl.models import Client, Language, Operator, Ticket, TicketPriority, TicketState
 from uanl.sla import policies
 from uanl.sla import service as sla
+from uanl.tickets import service as tickets
+from uanl.tickets.schemas import TicketCreate
 
 MTY = ZoneInfo("America/Monterrey")
 
@@ -48,6 +50,32 @@ def sla_db(app: Any) -> Iterator[None]:
 
 
 # --- rows --------------------------------------------------------------------------------
+
+
+def make_client(db: Session, **kw: Any) -> Client:
+    values: dict[str, Any] = {
+        "name": "Cervecería del Norte",
+        "contact_name": "Ana Cliente",
+        "email": "ana@cliente.mx",
+        "phone": "8112345678",
+        "language": Language.es,
+    }
+    values.update(kw)
+    client = Client(**values)
+    db.add(client)
+    db.commit()
+    return client
+
+
+def make_ticket(db: Session, actor_id: int, client: Client | None = None, **kw: Any) -> Ticket:
+    """A ticket created through the tickets service, as the API creates one (events too)."""
+    actor = db.get(Operator, actor_id)
+    data = TicketCreate(
+        title=kw.pop("title", "Impresora sin tóner"), client_id=client.id if client else None, **kw
+    )
+    ticket = tickets.create_ticket(db, data, actor)
+    db.commit()
+    return ticket
 
 
 def sla_ticket(db: Session, priority: str, created: datetime, **kw: Any) -> Ticket:

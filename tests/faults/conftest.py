@@ -19,9 +19,9 @@ from tests.conftest import (
     pg_url_for_worker,
     reset_pg_schema,
 )
+from tests.factories import make_client
 from tests.faults.procs import RedisServer, own_redis
 from tests.notifications.fakes import SmtpServer
-from tests.notifications.helpers import make_client
 from uanl.core import db as dbmod
 from uanl.core import migrate
 from uanl.core.config import Settings

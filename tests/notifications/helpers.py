@@ -10,42 +10,13 @@ from sqlalchemy.orm import Session
 
 from uanl.models import (
     Client,
-    Language,
     Notification,
     NotificationStatus,
-    Operator,
     ScheduledVisit,
     Ticket,
     utcnow,
 )
 from uanl.notifications.delivery import deliver
-from uanl.tickets import service as tickets
-from uanl.tickets.schemas import TicketCreate
-
-
-def make_client(db: Session, **kw: Any) -> Client:
-    values: dict[str, Any] = {
-        "name": "Cervecería del Norte",
-        "contact_name": "Ana Cliente",
-        "email": "ana@cliente.mx",
-        "phone": "8112345678",
-        "language": Language.es,
-    }
-    values.update(kw)
-    client = Client(**values)
-    db.add(client)
-    db.commit()
-    return client
-
-
-def make_ticket(db: Session, actor_id: int, client: Client | None = None, **kw: Any) -> Ticket:
-    actor = db.get(Operator, actor_id)
-    data = TicketCreate(
-        title=kw.pop("title", "Impresora sin tóner"), client_id=client.id if client else None, **kw
-    )
-    ticket = tickets.create_ticket(db, data, actor)
-    db.commit()
-    return ticket
 
 
 def make_visit(

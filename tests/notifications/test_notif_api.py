@@ -6,8 +6,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from tests.conftest import Staff, assert_problem
+from tests.factories import make_client, make_ticket
 from tests.notifications.fakes import SmtpServer
-from tests.notifications.helpers import deliver_pending, make_client, make_ticket, rows
+from tests.notifications.helpers import deliver_pending, rows
 from uanl.core.config import Settings
 from uanl.models import NotificationStatus
 

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from tests.conftest import Staff, assert_problem
-from tests.notifications.helpers import make_client, make_ticket
+from tests.factories import make_client, make_ticket
 from uanl.core.config import Settings
 from uanl.models import Language, Ticket, TicketEvent, utcnow
 from uanl.notifications import csat

@@ -9,8 +9,9 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from tests.conftest import Staff
+from tests.factories import make_client, make_ticket
 from tests.notifications.fakes import HttpRecorder, SmtpServer
-from tests.notifications.helpers import deliver_pending, make_client, make_ticket, rows
+from tests.notifications.helpers import deliver_pending, rows
 from uanl.core import db as dbmod
 from uanl.core.config import Settings
 from uanl.models import NotificationChannel, NotificationStatus, utcnow

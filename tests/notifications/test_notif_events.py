@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.conftest import Staff
-from tests.notifications.helpers import make_client, make_ticket, make_visit, rows
+from tests.factories import make_client, make_ticket
+from tests.notifications.helpers import make_visit, rows
 from uanl.core.config import Settings
 from uanl.core.tasks import pending_tasks
 from uanl.models import (

@@ -15,7 +15,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from tests.conftest import Staff, assert_problem, auth_header
-from tests.notifications.helpers import make_client, make_ticket, rows
+from tests.factories import make_client, make_ticket
+from tests.notifications.helpers import rows
 from uanl.core import db as dbmod
 from uanl.core.config import Settings
 from uanl.models import Call, CallDirection, CallOutcome, Operator, Report, Ticket, TicketState

@@ -10,8 +10,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from tests.conftest import Staff
+from tests.factories import make_client, make_ticket
 from tests.notifications.fakes import HttpRecorder, SmtpServer, celery_broker
-from tests.notifications.helpers import make_client, make_ticket, rows
+from tests.notifications.helpers import rows
 from tests.workers import running_worker, wait_for
 from uanl.core.config import Settings
 from uanl.core.tasks import send_now
