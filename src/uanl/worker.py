@@ -16,7 +16,10 @@ from celery.signals import setup_logging as celery_setup_logging
 from celery.signals import worker_process_init
 from kombu.transport import TRANSPORT_ALIASES
 
+from uanl.audit.listener import install
+from uanl.core import db
 from uanl.core.config import Settings, get_settings
+from uanl.core.logging import setup_logging
 from uanl.wiring import wire
 
 TASK_MODULES = [
@@ -117,8 +120,6 @@ def configure_celery(settings: Settings | None = None) -> Celery:
 
 @celery_setup_logging.connect
 def _celery_logging(**_: Any) -> None:
-    from uanl.core.logging import setup_logging
-
     settings = get_settings()
     setup_logging(json=settings.is_production, level=settings.log_level)
 
@@ -126,9 +127,6 @@ def _celery_logging(**_: Any) -> None:
 @worker_process_init.connect
 def _fresh_engine(**_: Any) -> None:
     # A forked worker must not share the parent's database connections.
-    from uanl.audit.listener import install
-    from uanl.core import db
-
     db.configure()
     install()  # worker writes are audited too (actor "system")
 

@@ -17,6 +17,7 @@ from sqlalchemy import Column, Table, Text, select, tuple_, type_coerce, update
 
 from uanl.core.crypto import EncryptedText, Keyring, keyring
 from uanl.core.db import session_scope
+from uanl.models import Base
 
 DEFAULT_BATCH = 500
 
@@ -38,8 +39,6 @@ class TableRotation:
 
 
 def encrypted_tables() -> list[tuple[Table, list[Column[Any]]]]:
-    from uanl.models import Base
-
     found = []
     for table in Base.metadata.sorted_tables:
         sealed = [c for c in table.c if isinstance(c.type, EncryptedText)]

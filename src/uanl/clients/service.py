@@ -10,6 +10,7 @@ from uanl.core.crud import apply_changes, flush_or_conflict
 from uanl.core.crypto import blind_index
 from uanl.core.errors import Conflict
 from uanl.models import Call, Client, ClientTier, ScheduledVisit, Ticket, utcnow
+from uanl.sla.service import recompute_open_tickets
 
 
 def _ensure_rfc_free(db: Session, rfc: str | None, exclude_id: int | None = None) -> None:
@@ -46,8 +47,6 @@ def update_client(
     flush_or_conflict(db, "A client with that RFC already exists")
     if "tier" in changes:
         # SLA policies can differ by client tier: the client's open tickets get new deadlines.
-        from uanl.sla.service import recompute_open_tickets
-
         recompute_open_tickets(db, utcnow(), Ticket.client_id == client.id)
     return changes
 

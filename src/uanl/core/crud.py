@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from uanl.core.errors import Conflict, NotFound
+from uanl.core.errors import Conflict, NotFound, ValidationFailed
 
 M = TypeVar("M")
 
@@ -58,8 +58,6 @@ def ensure_exists(db: Session, model: type[Any], obj_id: int | None, field: str)
 
 def load_reference(db: Session, model: type[M], obj_id: int | None, field: str) -> M | None:
     """The row a body's reference names (None for no reference); a dangling one is a 422."""
-    from uanl.core.errors import ValidationFailed
-
     if obj_id is None:
         return None
     row = db.get(model, obj_id)

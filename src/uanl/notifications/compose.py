@@ -10,6 +10,7 @@ from uanl.core.config import Settings
 from uanl.models import Notification, NotificationChannel
 from uanl.notifications.channels import Message, PermanentError
 from uanl.notifications.render import render, template_exists
+from uanl.reports.storage import get_storage
 
 
 def build_message(row: Notification, settings: Settings) -> Message:
@@ -49,8 +50,6 @@ def _attachments(row: Notification, context: dict[str, Any]) -> list[tuple[str, 
     spec = context.get("attachment")
     if row.channel != NotificationChannel.email or not isinstance(spec, dict):
         return []
-    from uanl.reports.storage import get_storage
-
     storage = get_storage()
     key = str(spec.get("storage_key") or "")
     if not key or not storage.exists(key):

@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from uanl.core import config
+from uanl.core.db import read_scope, session_scope
 from uanl.core.errors import ValidationFailed
 from uanl.core.events import publish
 from uanl.core.tasks import enqueue_after_commit, send_now
@@ -114,8 +115,6 @@ PROGRESS_EVERY = 5000
 
 def _set_progress(report_id: int, percent: int) -> None:
     """Record progress in its own short transaction, so pollers see it while the job runs."""
-    from uanl.core.db import session_scope
-
     with session_scope() as db:
         db.execute(
             update(Report)
@@ -159,8 +158,6 @@ def _write(
 
 def run_job(report_id: int, *, storage: Storage | None = None) -> str:
     """Execute one job (worker side). Commits on its own: claim, then outcome."""
-    from uanl.core.db import read_scope, session_scope
-
     storage = storage or get_storage()
     with session_scope() as db:
         if not _claim(db, report_id, utcnow()):
@@ -198,8 +195,6 @@ def _storage_key(report: Report, fmt: str) -> str:
 
 
 def _finish(report_id: int, key: str, count: int, storage: Storage) -> None:
-    from uanl.core.db import session_scope
-
     settings = config.get_settings()
     now = utcnow()
     with session_scope() as db:
@@ -241,8 +236,6 @@ def attachment_for(report: Report) -> dict[str, Any] | None:
 
 
 def _fail(report_id: int, error: str, key: str | None, storage: Storage) -> None:
-    from uanl.core.db import session_scope
-
     if key:
         storage.delete(key)
     settings = config.get_settings()

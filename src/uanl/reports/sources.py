@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 
 from uanl.core import config
 from uanl.models import CallDirection, CallOutcome, Role, TicketPriority
-from uanl.reports import analytics, custom
+from uanl.reports import analytics, custom, summary
 from uanl.reports.formats import Column, ReportMeta
+from uanl.reports.periods import parse_period
 
 RelativePeriod = Literal["yesterday", "last_7_days", "last_week", "last_month", "this_month"]
 RELATIVE_PERIODS = ("yesterday", "last_7_days", "last_week", "last_month", "this_month")
@@ -124,8 +125,6 @@ def _custom_query(parsed: CustomParams) -> custom.CustomQuery:
 
 
 def _summary_period(parsed: _Base) -> Any:
-    from uanl.reports.periods import parse_period
-
     tz = config.get_settings().tz
     start, end = parsed.date_from, parsed.date_to
     if parsed.period:
@@ -159,8 +158,6 @@ def build_source(db: Session, report: str, params: dict[str, Any]) -> Source:
 
 
 def _summary_source(db: Session, report: str, parsed: BaseModel) -> Source:
-    from uanl.reports import summary
-
     assert isinstance(parsed, _Base)
     period = _summary_period(parsed)
     options = parsed.model_dump(exclude={"period", "date_from", "date_to", "lang"})

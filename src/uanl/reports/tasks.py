@@ -5,9 +5,11 @@ from __future__ import annotations
 from celery import shared_task
 from loguru import logger
 
+from uanl.core.config import get_settings
 from uanl.core.db import session_scope
 from uanl.models import utcnow
-from uanl.reports import jobs
+from uanl.reports import jobs, rollups
+from uanl.reports.schedules import run_due
 
 
 @shared_task(
@@ -20,8 +22,6 @@ def run_job_task(report_id: int) -> str:
 @shared_task(name="uanl.reports.run_schedules", acks_late=True, time_limit=120, soft_time_limit=100)
 def run_schedules_task() -> int:
     """Every minute (beat): due schedules become report jobs."""
-    from uanl.reports.schedules import run_due
-
     with session_scope() as db:
         created = run_due(db, utcnow())
     if created:
@@ -45,9 +45,6 @@ def cleanup_task() -> int:
 def refresh_rollups_task() -> dict[str, int]:
     """Every minute (beat): recompute the report roll-ups of the days writes touched, so a
     report request finds little or nothing left to do (the first run builds them all)."""
-    from uanl.core.config import get_settings
-    from uanl.reports import rollups
-
     done = rollups.refresh(get_settings().tz)
     if any(done.values()):
         logger.info("report roll-ups: days recomputed {}", done)

@@ -8,16 +8,16 @@ from sqlalchemy.exc import OperationalError
 
 from uanl.api.idempotency import purge_older_than
 from uanl.core.db import session_scope
-from uanl.models import utcnow
+from uanl.models import OPEN_STATES, Ticket, utcnow
 from uanl.sla.service import refresh_statuses
+from uanl.tickets.assignment import assignment_sweep, auto_assign
+from uanl.tickets.escalation import escalation_sweep
 
 
 @shared_task(
     name="uanl.tickets.assignment_sweep", acks_late=True, time_limit=120, soft_time_limit=100
 )
 def assignment_sweep_task() -> int:
-    from uanl.tickets.assignment import assignment_sweep
-
     with session_scope() as db:
         n = assignment_sweep(db, utcnow())
     if n:
@@ -36,9 +36,6 @@ def assignment_sweep_task() -> int:
 )
 def assign_ticket_task(ticket_id: int) -> int | None:
     """Assign one ticket whose create found the assignment lock busy (idempotent)."""
-    from uanl.models import OPEN_STATES, Ticket
-    from uanl.tickets.assignment import auto_assign
-
     with session_scope() as db:
         ticket = db.get(Ticket, ticket_id)
         if ticket is None or ticket.assignee_id is not None or ticket.state not in OPEN_STATES:
@@ -51,8 +48,6 @@ def assign_ticket_task(ticket_id: int) -> int | None:
     name="uanl.tickets.escalation_sweep", acks_late=True, time_limit=120, soft_time_limit=100
 )
 def escalation_sweep_task() -> int:
-    from uanl.tickets.escalation import escalation_sweep
-
     with session_scope() as db:
         n = escalation_sweep(db, utcnow())
     if n:

@@ -29,6 +29,7 @@ from uanl.models import (
     TicketSource,
 )
 from uanl.notifications.creation import create_notification
+from uanl.reports import jobs
 from uanl.tickets.schemas import TicketCreate
 from uanl.tickets.service import create_ticket
 from uanl.visits.schemas import VisitCreate
@@ -218,8 +219,6 @@ def queue_report(
     period: dict[str, str] | None = None,
     language: str = "es",
 ) -> Report:
-    from uanl.reports import jobs
-
     params: dict[str, Any] = {"lang": "en" if language == "en" else "es"}
     if period:
         if period.get("start"):
