@@ -4,10 +4,19 @@ import { login, logout, me, onSessionEnd, restore } from './api.js';
 import { renderDashboard } from './dashboard.js';
 import { $, $$, clear, field, h } from './dom.js';
 import { applyStatic, getLang, onLangChange, setLang, t } from './i18n.js';
-import { renderInbox, renderTicket } from './tickets.js';
+import { renderInbox } from './inbox.js';
+import { renderTicket } from './ticket.js';
 import { renderVisits } from './visits.js';
 
 const view = $('#view');
+
+// Every screen: #/<name>[/<id>]?<query> -> render(view, params, id), which returns its cleanup.
+// `roles`: who may open it (absent: every signed-in operator); the API still decides.
+const ROUTES = {
+  dashboard: { render: (root) => renderDashboard(root) },
+  tickets: { render: (root, params, id) => (id ? renderTicket(root, Number(id)) : renderInbox(root, params)) },
+  visits: { render: (root, params) => renderVisits(root, params) },
+};
 let cleanup = () => {};
 let pendingMessage = '';
 
@@ -82,17 +91,22 @@ function route() {
   $('#whoami').textContent = `${me().name} (${me().role})`;
   const { parts, params } = parseHash();
   const [page, id] = parts;
-  markNav(page || 'dashboard');
-  if (!page || page === 'dashboard' || page === 'login') {
-    cleanup = renderDashboard(view);
-  } else if (page === 'tickets' && id) {
-    cleanup = renderTicket(view, Number(id));
-  } else if (page === 'tickets') {
-    cleanup = renderInbox(view, params);
-  } else if (page === 'visits') {
-    cleanup = renderVisits(view, params);
+  const screen = page && page !== 'login' ? page : 'dashboard';
+  markNav(screen);
+  const entry = ROUTES[screen];
+  if (entry && (!entry.roles || entry.roles.includes(me().role))) {
+    cleanup = entry.render(view, params, id) || (() => {});
   } else {
     clear(view).append(h('p', {}, t('notfound')));
+  }
+  showNavFor(me().role);
+}
+
+/** Show each nav link only to the roles its screen admits (data-roles="admin supervisor"). */
+function showNavFor(role) {
+  for (const link of $$('[data-route]')) {
+    const roles = ROUTES[link.dataset.route]?.roles;
+    link.closest('li').hidden = Boolean(roles && !roles.includes(role));
   }
 }
 

@@ -314,6 +314,12 @@ const STRINGS = {
   },
 };
 
+/** A screen's own strings, merged in when its module loads: extend({ es: {...}, en: {...} }).
+ *  Keeps each screen's words beside its code instead of in one shared file. */
+export function extend(strings) {
+  for (const [code, table] of Object.entries(strings)) Object.assign(STRINGS[code], table);
+}
+
 const KEY = 'uanl.lang';
 let lang = localStorage.getItem(KEY) === 'en' ? 'en' : 'es';
 const listeners = new Set();
