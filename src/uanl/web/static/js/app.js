@@ -7,6 +7,10 @@ import { applyStatic, getLang, onLangChange, setLang, t } from './i18n.js';
 import { renderInbox } from './inbox.js';
 import { renderTicket } from './ticket.js';
 import { renderVisits } from './visits.js';
+import { renderReports } from './reports.js';
+import { renderClients } from './clients.js';
+import { renderCalls } from './calls.js';
+import { renderOperators } from './operators.js';
 
 const view = $('#view');
 
@@ -16,6 +20,10 @@ const ROUTES = {
   dashboard: { render: (root) => renderDashboard(root) },
   tickets: { render: (root, params, id) => (id ? renderTicket(root, Number(id)) : renderInbox(root, params)) },
   visits: { render: (root, params) => renderVisits(root, params) },
+  clients: { render: (root, params, id) => renderClients(root, params, id) },
+  calls: { render: (root, params, id) => renderCalls(root, params, id) },
+  reports: { render: (root, params) => renderReports(root, params), roles: ['admin', 'supervisor'] },
+  operators: { render: (root, params, id) => renderOperators(root, params, id), roles: ['admin', 'supervisor'] },
 };
 let cleanup = () => {};
 let pendingMessage = '';
