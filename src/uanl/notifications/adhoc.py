@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import Session
@@ -18,7 +19,7 @@ from uanl.models import (
     Ticket,
 )
 from uanl.notifications.channels import to_e164
-from uanl.notifications.creation import create_notification, make_dedupe_key
+from uanl.notifications.creation import create_message, make_dedupe_key
 from uanl.notifications.plans import ticket_url
 from uanl.notifications.recipients import SLACK_RECIPIENT, TEAMS_RECIPIENT
 from uanl.notifications.schemas import NotificationCreate
@@ -45,32 +46,46 @@ def create_adhoc(
         raise ValidationFailed("channel", "SLACK_WEBHOOK_URL is not configured")
     if data.channel == NotificationChannel.teams and not settings.teams_webhook_url:
         raise ValidationFailed("channel", "TEAMS_WEBHOOK_URL is not configured")
-    context = {
-        "subject": data.subject,
-        "body": data.body,
-        "ticket_id": ticket.id if ticket else None,
-        "ticket_url": ticket_url(settings, ticket.id) if ticket else None,
-        "sender_name": actor.name,
-        "sender_id": actor.id,
-    }
+    ticket_id = ticket.id if ticket else None
+    link = ticket_url(settings, ticket.id) if ticket else None
+    context = message_context(data.subject, data.body, ticket_id, link, actor.name, actor.id)
     key = make_dedupe_key("adhoc", actor.id, idempotency_key) if idempotency_key else None
-    row = create_notification(
+    row = create_message(
         db,
-        channel=data.channel,
-        event="adhoc",
-        recipient=recipient,
-        template="adhoc",
-        context=context,
+        "adhoc",
+        "adhoc",
+        recipient,
+        context,
+        data.channel,
         language=language,
         dedupe_key=key,
         recipient_operator_id=operator_id,
         recipient_client_id=client_id,
-        ticket_id=ticket.id if ticket else None,
+        ticket_id=ticket_id,
     )
     if row is not None:
         return row, True
     existing = db.query(Notification).filter(Notification.dedupe_key == key).one()
     return existing, False
+
+
+def message_context(
+    subject: str | None,
+    body: str,
+    ticket_id: int | None,
+    ticket_link: str | None,
+    sender_name: str,
+    sender_id: int | None,
+) -> dict[str, Any]:
+    """What the "adhoc" template shows: the message, the ticket it is about, who sent it."""
+    return {
+        "subject": subject,
+        "body": body,
+        "ticket_id": ticket_id,
+        "ticket_url": ticket_link,
+        "sender_name": sender_name,
+        "sender_id": sender_id,
+    }
 
 
 def _target(

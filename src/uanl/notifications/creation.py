@@ -92,14 +92,9 @@ def notification_values(
     return values
 
 
-class NotificationFields(TypedDict, total=False):
-    """The keyword arguments of `notification_values` (typed for `create_notification`)."""
+class RowOptions(TypedDict, total=False):
+    """The optional keyword arguments of `notification_values`."""
 
-    channel: Required[NotificationChannel]
-    event: Required[str]
-    recipient: Required[str]
-    template: Required[str]
-    context: Required[dict[str, Any]]
     language: Language
     dedupe_key: str | None
     recipient_operator_id: int | None
@@ -108,6 +103,16 @@ class NotificationFields(TypedDict, total=False):
     visit_id: int | None
     report_id: int | None
     now: datetime | None
+
+
+class NotificationFields(RowOptions, total=False):
+    """The keyword arguments of `notification_values` (typed for `create_notification`)."""
+
+    channel: Required[NotificationChannel]
+    event: Required[str]
+    recipient: Required[str]
+    template: Required[str]
+    context: Required[dict[str, Any]]
 
 
 def create_notification(db: Session, **fields: Unpack[NotificationFields]) -> Notification | None:
@@ -119,6 +124,28 @@ def create_notification(db: Session, **fields: Unpack[NotificationFields]) -> No
     if values["status"] == NotificationStatus.pending:
         enqueue_delivery(db, new_id)
     return db.get(Notification, new_id)
+
+
+def create_message(
+    db: Session,
+    event: str,
+    template: str,
+    recipient: str,
+    context: dict[str, Any],
+    channel: NotificationChannel = NotificationChannel.email,
+    **options: Unpack[RowOptions],
+) -> Notification | None:
+    """`create_notification` for one address no plan chose (a staff or Watson message, a
+    schedule's report e-mail): event, template, address and context, by e-mail unless said."""
+    return create_notification(
+        db,
+        channel=channel,
+        event=event,
+        recipient=recipient,
+        template=template,
+        context=context,
+        **options,
+    )
 
 
 def create_notifications(db: Session, rows: list[dict[str, Any]]) -> list[int]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from uanl.models import Language, NotificationChannel, Report
-from uanl.notifications.creation import create_notification, make_dedupe_key
+from uanl.models import Language, Report
+from uanl.notifications.creation import create_message, make_dedupe_key
 from uanl.reports.jobs import DELIVERY_KEY, attachment_for, signed_download_url
 
 
@@ -31,14 +31,14 @@ def email_report(db: Session, report: Report, address: str) -> None:
         "schedule_id": report.schedule_id,
         "attachment": attachment_for(report),
     }
-    create_notification(
+    key = make_dedupe_key("report.ready", "report", report.id, "email", address.lower())
+    create_message(
         db,
-        channel=NotificationChannel.email,
-        event="report.ready",
-        recipient=address,
-        template="report_ready",
-        context=context,
+        "report.ready",
+        "report_ready",
+        address,
+        context,
         language=Language.es,
-        dedupe_key=make_dedupe_key("report.ready", "report", report.id, "email", address.lower()),
+        dedupe_key=key,
         report_id=report.id,
     )

@@ -8,6 +8,7 @@ session (their identity map already holds them).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -16,19 +17,11 @@ from uanl.models import Operator, Report, ScheduledVisit, Ticket, TicketComment,
 from uanl.notifications import report_mail
 from uanl.notifications.events import emit_for_tickets, notify
 from uanl.reports.events import ReportReady
-from uanl.tickets.events import (
-    TicketAssigned,
-    TicketCreated,
-    TicketReplied,
-    TicketsEscalated,
-    TicketUpdated,
-)
-from uanl.visits.events import (
-    VisitCancelled,
-    VisitReminderDue,
-    VisitRescheduled,
-    VisitScheduled,
-)
+from uanl.tickets import events as tickets
+from uanl.visits import events as visits
+
+Handler = Callable[[Session, Any], None]
+Extra = Callable[[Any], dict[str, Any] | None]
 
 
 def _get(db: Session, model: Any, ident: int | None) -> Any:
@@ -41,89 +34,76 @@ def _ticket(db: Session, ticket_id: int) -> Ticket:
     return ticket
 
 
-def on_ticket_created(db: Session, event: TicketCreated) -> None:
-    notify(
-        db,
-        "ticket.created",
-        ticket=_ticket(db, event.ticket_id),
-        actor=_get(db, Operator, event.actor_id),
-    )
-
-
-def on_ticket_updated(db: Session, event: TicketUpdated) -> None:
-    if "state" not in event.changes:
-        return
-    ticket = _ticket(db, event.ticket_id)
-    kind = "ticket.resolved" if ticket.state == TicketState.resolved else "ticket.state_changed"
-    notify(
-        db,
-        kind,
-        ticket=ticket,
-        actor=_get(db, Operator, event.actor_id),
-        extra={"from": event.changes["state"][0]},
-    )
-
-
-def on_ticket_assigned(db: Session, event: TicketAssigned) -> None:
-    notify(
-        db,
-        "ticket.assigned",
-        ticket=_ticket(db, event.ticket_id),
-        actor=_get(db, Operator, event.actor_id),
-    )
-
-
-def on_ticket_replied(db: Session, event: TicketReplied) -> None:
-    notify(
-        db,
-        "ticket.comment_added",
-        ticket=_ticket(db, event.ticket_id),
-        comment=_get(db, TicketComment, event.comment_id),
-        actor=_get(db, Operator, event.actor_id),
-    )
-
-
-def on_tickets_escalated(db: Session, event: TicketsEscalated) -> None:
-    items = [(_ticket(db, ticket_id), extra) for ticket_id, extra in event.escalations]
-    emit_for_tickets(db, "ticket.escalated", items)
-
-
 def _visit(db: Session, visit_id: int) -> ScheduledVisit:
     visit = db.get(ScheduledVisit, visit_id)
     assert visit is not None, f"visit {visit_id} published but not in the session"
     return visit
 
 
-def on_visit_scheduled(db: Session, event: VisitScheduled) -> None:
-    notify(
-        db,
-        "visit.scheduled",
-        visit=_visit(db, event.visit_id),
-        actor=_get(db, Operator, event.actor_id),
-    )
+def _no_extra(event: Any) -> None:
+    return None
 
 
-def on_visit_rescheduled(db: Session, event: VisitRescheduled) -> None:
-    notify(
-        db,
-        "visit.rescheduled",
-        visit=_visit(db, event.visit_id),
-        actor=_get(db, Operator, event.actor_id),
-        extra={"changes": event.changes},
-    )
+def _notify_ticket(
+    db: Session,
+    kind: str,
+    event: Any,
+    comment: TicketComment | None = None,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """`kind` about the event's ticket, caused by its actor."""
+    ticket = _ticket(db, event.ticket_id)
+    actor = _get(db, Operator, event.actor_id)
+    notify(db, kind, ticket=ticket, comment=comment, actor=actor, extra=extra)
 
 
-def on_visit_cancelled(db: Session, event: VisitCancelled) -> None:
-    notify(
-        db,
-        "visit.cancelled",
-        visit=_visit(db, event.visit_id),
-        actor=_get(db, Operator, event.actor_id),
-        extra={"reason": event.reason},
-    )
+def _ticket_notice(kind: str) -> Handler:
+    """A handler that notifies `kind` about the event's ticket."""
+
+    def handler(db: Session, event: Any) -> None:
+        _notify_ticket(db, kind, event)
+
+    return handler
 
 
-def on_visit_reminder_due(db: Session, event: VisitReminderDue) -> None:
+def _visit_notice(kind: str, extra: Extra = _no_extra) -> Handler:
+    """A handler that notifies `kind` about the event's visit, with what `extra` picks out."""
+
+    def handler(db: Session, event: Any) -> None:
+        visit = _visit(db, event.visit_id)
+        actor = _get(db, Operator, event.actor_id)
+        notify(db, kind, visit=visit, actor=actor, extra=extra(event))
+
+    return handler
+
+
+# The events that notify one name about their ticket or visit (the handlers `wiring` names).
+on_ticket_created = _ticket_notice("ticket.created")
+on_ticket_assigned = _ticket_notice("ticket.assigned")
+on_visit_scheduled = _visit_notice("visit.scheduled")
+on_visit_rescheduled = _visit_notice("visit.rescheduled", lambda e: {"changes": e.changes})
+on_visit_cancelled = _visit_notice("visit.cancelled", lambda e: {"reason": e.reason})
+
+
+def on_ticket_updated(db: Session, event: tickets.TicketUpdated) -> None:
+    if "state" not in event.changes:
+        return
+    ticket = _ticket(db, event.ticket_id)
+    kind = "ticket.resolved" if ticket.state == TicketState.resolved else "ticket.state_changed"
+    _notify_ticket(db, kind, event, extra={"from": event.changes["state"][0]})
+
+
+def on_ticket_replied(db: Session, event: tickets.TicketReplied) -> None:
+    comment = _get(db, TicketComment, event.comment_id)
+    _notify_ticket(db, "ticket.comment_added", event, comment=comment)
+
+
+def on_tickets_escalated(db: Session, event: tickets.TicketsEscalated) -> None:
+    items = [(_ticket(db, ticket_id), extra) for ticket_id, extra in event.escalations]
+    emit_for_tickets(db, "ticket.escalated", items)
+
+
+def on_visit_reminder_due(db: Session, event: visits.VisitReminderDue) -> None:
     notify(db, f"visit.reminder_{event.before}", visit=_visit(db, event.visit_id))
 
 

@@ -19,8 +19,8 @@ from uanl.core.crypto import blind_index
 from uanl.core.errors import NotFound, ValidationFailed
 from uanl.models import (
     Client,
+    Language,
     Notification,
-    NotificationChannel,
     Operator,
     Report,
     ScheduledVisit,
@@ -28,7 +28,8 @@ from uanl.models import (
     TicketPriority,
     TicketSource,
 )
-from uanl.notifications.creation import create_notification
+from uanl.notifications.adhoc import message_context
+from uanl.notifications.creation import create_message
 from uanl.reports import jobs
 from uanl.tickets.schemas import TicketCreate
 from uanl.tickets.service import create_ticket
@@ -187,24 +188,18 @@ def notify(
     subject = "Aviso de la Mesa de Servicio" if language != "en" else "Service desk notice"
     if ticket_id:
         subject += f" — ticket #{ticket_id}"
-    settings = config.get_settings()
+    link = ticket_link(ticket_id) if ticket_id else None
     context = {
-        "subject": subject,
-        "body": body,
-        "ticket_id": ticket_id,
-        "ticket_url": ticket_link(ticket_id) if ticket_id else None,
-        "sender_name": "Watson",
-        "sender_id": None,
-        "public_base_url": settings.public_base_url,
+        **message_context(subject, body, ticket_id, link, "Watson", None),
+        "public_base_url": config.get_settings().public_base_url,
     }
-    return create_notification(
+    return create_message(
         db,
-        channel=NotificationChannel.email,
-        event="adhoc",
-        recipient=recipient,
-        template="adhoc",
-        context=context,
-        language="en" if language == "en" else "es",  # type: ignore[arg-type]
+        "adhoc",
+        "adhoc",
+        recipient,
+        context,
+        language=Language.en if language == "en" else Language.es,
         recipient_client_id=client_id,
         ticket_id=ticket_id,
     )
