@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from uanl.audit.router import router as audit_router
 from uanl.auth.router import router as auth_router
 from uanl.calls.router import router as calls_router
+from uanl.clients.profile_router import router as client_profile_router
 from uanl.clients.router import router as clients_router
 from uanl.dashboards.router import router as dashboards_router
 from uanl.health.router import router as health_router
@@ -29,6 +30,7 @@ for r in (
     auth_router,
     operators_router,
     clients_router,
+    client_profile_router,
     calls_router,
     tickets_router,
     sla_router,
