@@ -19,6 +19,7 @@ from uanl.reports.jobs_router import router as report_jobs_router
 from uanl.reports.router import router as reports_router
 from uanl.sla.router import router as sla_router
 from uanl.tickets.router import router as tickets_router
+from uanl.visits.read_router import router as visits_read_router
 from uanl.visits.router import router as visits_router
 from uanl.watson.router import router as watson_router
 
@@ -34,6 +35,7 @@ for r in (
     calls_router,
     tickets_router,
     sla_router,
+    visits_read_router,
     visits_router,
     notifications_router,
     csat_router,

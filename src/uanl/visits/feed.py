@@ -21,15 +21,27 @@ FEED_FUTURE = timedelta(days=400)
 FEED_LIMIT = 5_000
 
 
+def _authorize(operator: Operator, actor: Operator, what: str) -> None:
+    if actor.role != Role.admin and actor.id != operator.id:
+        raise Forbidden(f"Only the operator themself or an admin can {what} their calendar link")
+
+
 def rotate_calendar_token(db: Session, operator: Operator, actor: Operator) -> str:
     """A new secret for the feed; the previous link stops working."""
-    if actor.role != Role.admin and actor.id != operator.id:
-        raise Forbidden("Only the operator themself or an admin can issue their calendar link")
+    _authorize(operator, actor, "issue")
     operator.calendar_token = secrets.token_urlsafe(32)
     db.flush()
     logger.bind(audit=True).info(
         "calendar token rotated for operator {} by {}", operator.id, actor.id
     )
+    return operator.calendar_token
+
+
+def current_calendar_token(operator: Operator, actor: Operator) -> str:
+    """The feed secret in use (nothing rotates); 404 while the operator has none."""
+    _authorize(operator, actor, "read")
+    if not operator.calendar_token:
+        raise NotFound(f"Operator {operator.id} has no calendar link yet; POST calendar-token")
     return operator.calendar_token
 
 

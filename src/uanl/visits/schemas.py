@@ -114,3 +114,17 @@ class CalendarToken(ReadModel):
     token: str
     url: str
     webcal_url: str
+
+
+class VisitLifecycle(BaseModel):
+    """The visit state machine of visits/service.py, for clients (the console) that offer the
+    next steps; the transition endpoints are still the judge (409 with `allowed`)."""
+
+    states: list[VisitState]
+    final_states: list[VisitState] = Field(description="No transition leaves these")
+    transitions: dict[str, list[VisitState]] = Field(
+        description="By current state: the states a visit can move to"
+    )
+    reschedulable: list[VisitState] = Field(
+        description="States in which a visit can be moved or handed to another technician"
+    )
