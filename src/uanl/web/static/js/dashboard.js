@@ -184,8 +184,9 @@ export function renderDashboard(root) {
         class: 'chart',
         id: `chart-${name}`,
         'data-chart': name,
-        role: 'img',
-        'aria-label': t(`chart.${name}`),
+        // A figure, not an image: Plotly puts buttons (zoom, download) inside it.
+        role: 'figure',
+        'aria-labelledby': `chart-title-${name}`,
       }),
     ),
   );
