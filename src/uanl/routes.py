@@ -22,6 +22,7 @@ from uanl.tickets.router import router as tickets_router
 from uanl.visits.read_router import router as visits_read_router
 from uanl.visits.router import router as visits_router
 from uanl.watson.router import router as watson_router
+from uanl.workspace.router import router as workspace_router
 
 API_PREFIX = "/api/v1"
 
@@ -45,5 +46,6 @@ for r in (
     watson_router,
     audit_router,
     dashboards_router,
+    workspace_router,
 ):
     api_router.include_router(r)

@@ -28,6 +28,7 @@ from uanl.models.refresh_token import RefreshToken
 from uanl.models.report import Report
 from uanl.models.report_schedule import ReportSchedule
 from uanl.models.rollup import ReportDirty, ReportRollup, ReportRollupState
+from uanl.models.saved_view import SavedView
 from uanl.models.sla import BusinessCalendar, SlaPolicy
 from uanl.models.ticket import IdempotencyRecord, Ticket, TicketComment, TicketEvent, TicketTag
 from uanl.models.visit import ScheduledVisit
@@ -58,6 +59,7 @@ __all__ = [
     "ReportRollupState",
     "ReportStatus",
     "Role",
+    "SavedView",
     "ScheduledVisit",
     "SlaPolicy",
     "SlaStatus",
