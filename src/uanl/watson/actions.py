@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -127,26 +127,40 @@ def require_client(db: Session, client_id: int, field: str = "client_id") -> Cli
 # -- actions ----------------------------------------------------------------------------
 
 
-def open_ticket(
-    db: Session,
-    *,
-    text: str,
-    client_id: int | None = None,
-    priority: str | None = None,
-    category: str | None = None,
-    requester_name: str | None = None,
-    requester_email: str | None = None,
-    title: str | None = None,
-) -> Ticket:
+class TicketRequest(TypedDict, total=False):
+    """What opening a ticket from Watson takes: the user's text, the rest when known."""
+
+    text: Required[str]
+    client_id: int | None
+    priority: str | None
+    category: str | None
+    requester_name: str | None
+    requester_email: str | None
+    title: str | None
+
+
+class VisitRequest(TypedDict, total=False):
+    """What booking a visit from Watson takes: client, start and now; the rest optional."""
+
+    client_id: Required[int | None]
+    start: Required[datetime]
+    now: Required[datetime]
+    minutes: int
+    ticket_id: int | None
+    notes: str | None
+
+
+def open_ticket(db: Session, **request: Unpack[TicketRequest]) -> Ticket:
+    text = request["text"]
     values: dict[str, Any] = {
-        "title": title or title_for(text),
+        "title": request.get("title") or title_for(text),
         "description": text,
-        "priority": priority or TicketPriority.medium,
-        "category": category or category_for(text),
-        "client_id": client_id,
+        "priority": request.get("priority") or TicketPriority.medium,
+        "category": request.get("category") or category_for(text),
+        "client_id": request.get("client_id"),
         "source": TicketSource.watson,
-        "requester_name": requester_name,
-        "requester_email": requester_email,
+        "requester_name": request.get("requester_name"),
+        "requester_email": request.get("requester_email"),
     }
     try:
         data = TicketCreate(**values)
@@ -156,24 +170,16 @@ def open_ticket(
     return create_ticket(db, data, None, actor_type="watson")
 
 
-def book_visit(
-    db: Session,
-    *,
-    client_id: int | None,
-    start: datetime,
-    now: datetime,
-    minutes: int = VISIT_MINUTES,
-    ticket_id: int | None = None,
-    notes: str | None = None,
-) -> ScheduledVisit:
+def book_visit(db: Session, **request: Unpack[VisitRequest]) -> ScheduledVisit:
+    start = request["start"]
     data = VisitCreate(
-        client_id=client_id,
-        ticket_id=ticket_id,
+        client_id=request["client_id"],
+        ticket_id=request.get("ticket_id"),
         scheduled_start=start,
-        scheduled_end=start + timedelta(minutes=minutes),
-        notes=notes,
+        scheduled_end=start + timedelta(minutes=request.get("minutes", VISIT_MINUTES)),
+        notes=request.get("notes"),
     )
-    return create_visit(db, data, None, now=now)
+    return create_visit(db, data, None, now=request["now"])
 
 
 def notify(

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 
 from sqlalchemy.orm import Session
 
@@ -59,26 +58,11 @@ def create_ticket(
     db: Session,
     language: str,
     *,
-    text: str,
-    client_id: int | None = None,
     client_name: str | None = None,
-    priority: str | None = None,
-    category: str | None = None,
-    requester_name: str | None = None,
-    requester_email: str | None = None,
-    title: str | None = None,
+    **request: Unpack[actions.TicketRequest],
 ) -> Answer:
     """Open a ticket; the reply names the client when `client_name` is given."""
-    ticket = actions.open_ticket(
-        db,
-        text=text,
-        client_id=client_id,
-        priority=priority,
-        category=category,
-        requester_name=requester_name,
-        requester_email=requester_email,
-        title=title,
-    )
+    ticket = actions.open_ticket(db, **request)
     link = actions.ticket_link(ticket.id)
     reply = say(
         "ticket_created",
@@ -93,7 +77,7 @@ def create_ticket(
         "ticket_id": ticket.id,
         "priority": ticket.priority.value,
         "category": ticket.category,
-        "client_id": client_id,
+        "client_id": request.get("client_id"),
     }
     return Answer(
         reply,
@@ -128,27 +112,9 @@ def ticket_status(db: Session, ticket_id: int, language: str) -> Answer:
     )
 
 
-def schedule_visit(
-    db: Session,
-    language: str,
-    *,
-    client_id: int | None,
-    start: datetime,
-    now: datetime,
-    minutes: int = actions.VISIT_MINUTES,
-    ticket_id: int | None = None,
-    notes: str | None = None,
-) -> Answer:
+def schedule_visit(db: Session, language: str, **request: Unpack[actions.VisitRequest]) -> Answer:
     """Book a visit with a free technician (Conflict or ValidationFailed when it cannot)."""
-    visit = actions.book_visit(
-        db,
-        client_id=client_id,
-        start=start,
-        now=now,
-        minutes=minutes,
-        ticket_id=ticket_id,
-        notes=notes,
-    )
+    visit = actions.book_visit(db, **request)
     operator = db.get(Operator, visit.operator_id) if visit.operator_id else None
     client = db.get(Client, visit.client_id)
     tz = config.get_settings().tz

@@ -20,7 +20,7 @@ from uanl.watson import sessions
 from uanl.watson.nlu import analyze
 from uanl.watson.nlu.entities import extract_entities
 from uanl.watson.replies import say
-from uanl.watson.runners import ACTION_FOR, RUNNERS, Outcome
+from uanl.watson.runners import ACTION_FOR, RUNNERS, Outcome, Step
 from uanl.watson.shapes import Inbound
 
 _CANCEL = re.compile(
@@ -109,7 +109,7 @@ def _answer(db: Session, inbound: Inbound, idempotency_key: str | None) -> Turn:
     if outcome is None:
         if not pending or intent != pending["intent"]:
             slots.setdefault("text", inbound.text)
-        outcome = _run(db, intent, slots, language, inbound, names, reference)
+        outcome = _run(intent, Step(db, slots, language, inbound, names, reference))
     row = _record(db, inbound, analysis.to_dict(), intent, outcome, started, idempotency_key)
     sessions.save_pending(inbound.session_id, outcome.pending)
     return Turn(outcome.reply, data_from_row(row))
@@ -134,21 +134,14 @@ def _follow_up(
     return entities  # nothing new: the action asks again
 
 
-def _run(
-    db: Session,
-    intent: str,
-    slots: dict[str, Any],
-    language: str,
-    inbound: Inbound,
-    names: dict[str, int],
-    reference: datetime,
-) -> Outcome:
+def _run(intent: str, step: Step) -> Outcome:
+    language = step.language
     runner = RUNNERS.get(intent)
     if runner is None:
         return Outcome("unknown", say("unknown", language))
-    savepoint = db.begin_nested()
+    savepoint = step.db.begin_nested()
     try:
-        outcome = runner(db, slots, language, inbound, names, reference)
+        outcome = runner(step)
     except AppError as exc:
         savepoint.rollback()
         return Outcome("error", say("error", language, reason=exc.detail), error=exc.detail)
@@ -161,7 +154,7 @@ def _run(
         outcome.pending = {
             "intent": intent,
             "language": language,
-            "slots": slots,
+            "slots": step.slots,
             **outcome.pending,
         }
     return outcome

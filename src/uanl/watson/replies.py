@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from uanl.notifications.render import PRIORITIES, STATES
+
 MESSAGES: dict[str, dict[str, str]] = {
     "ticket_created": {
         "es": "Listo, abrí el ticket #{ticket_id} ({priority_es}){client_part_es}. {link}",
@@ -75,16 +77,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
 }
 
-PRIORITY_ES = {"low": "baja", "medium": "media", "high": "alta", "urgent": "urgente"}
-STATE_ES = {
-    "new": "nuevo",
-    "open": "abierto",
-    "in_progress": "en proceso",
-    "waiting": "en espera",
-    "resolved": "resuelto",
-    "closed": "cerrado",
-    "cancelled": "cancelado",
-}
+# The Spanish names the notification templates use too.
+PRIORITY_ES = PRIORITIES["es"]
+STATE_ES = STATES["es"]
 REPORT_ES = {"tickets": "tickets", "calls": "llamadas", "operators": "operadores"}
 
 

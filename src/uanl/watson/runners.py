@@ -30,40 +30,47 @@ class Outcome:
     error: str | None = None
 
 
-def _ask(key: str, language: str, missing: str, **values: Any) -> Outcome:
-    return Outcome("needs_input", say(key, language, **values), pending={"missing": missing})
+@dataclass
+class Step:
+    """What a runner works with: the session, the slots gathered so far (a runner may drop
+    one to ask for it again), the user's language, the message, the known client names and
+    the local reference time."""
+
+    db: Session
+    slots: dict[str, Any]
+    language: str
+    inbound: Inbound
+    names: dict[str, int]
+    reference: datetime
+
+    def ask(self, key: str, missing: str, **values: Any) -> Outcome:
+        reply = say(key, self.language, **values)
+        return Outcome("needs_input", reply, pending={"missing": missing})
 
 
 def _done(answer: answers.Answer) -> Outcome:
     return Outcome("ok", answer.reply, result=answer.result)
 
 
-def _client_id(
-    db: Session, slots: dict[str, Any], inbound: Inbound, names: dict[str, int]
-) -> int | None:
+def _client_id(step: Step) -> int | None:
+    slots, inbound = step.slots, step.inbound
     if inbound.client_id is not None and "client" not in slots:
-        return actions.require_client(db, inbound.client_id).id
-    if slots.get("client") in names:
-        return names[slots["client"]]
-    by_email = actions.client_by_email(db, inbound.user_email)
+        return actions.require_client(step.db, inbound.client_id).id
+    if slots.get("client") in step.names:
+        return step.names[slots["client"]]
+    by_email = actions.client_by_email(step.db, inbound.user_email)
     return by_email.id if by_email else None
 
 
-def _create_ticket(
-    db: Session,
-    slots: dict[str, Any],
-    language: str,
-    inbound: Inbound,
-    names: dict[str, int],
-    _r: datetime,
-) -> Outcome:
-    client_id = _client_id(db, slots, inbound, names)
+def _create_ticket(step: Step) -> Outcome:
+    slots, inbound = step.slots, step.inbound
+    client_id = _client_id(step)
     answer = answers.create_ticket(
-        db,
-        language,
+        step.db,
+        step.language,
         text=slots["text"],
         client_id=client_id,
-        client_name=next((n for n, i in names.items() if i == client_id), None),
+        client_name=next((n for n, i in step.names.items() if i == client_id), None),
         priority=slots.get("priority"),
         requester_name=inbound.user_name,
         requester_email=inbound.user_email or slots.get("email"),
@@ -71,29 +78,23 @@ def _create_ticket(
     return _done(answer)
 
 
-def _schedule_visit(
-    db: Session,
-    slots: dict[str, Any],
-    language: str,
-    inbound: Inbound,
-    names: dict[str, int],
-    ref: datetime,
-) -> Outcome:
+def _schedule_visit(step: Step) -> Outcome:
+    db, slots = step.db, step.slots
     ticket_id = slots.get("ticket_id")
     ticket = db.get(Ticket, ticket_id) if ticket_id else None
-    client_id = _client_id(db, slots, inbound, names) or (ticket.client_id if ticket else None)
+    client_id = _client_id(step) or (ticket.client_id if ticket else None)
     if client_id is None:
-        return _ask("ask_client", language, "client")
+        return step.ask("ask_client", "client")
     if not slots.get("when"):
-        return _ask("ask_when", language, "when")
+        return step.ask("ask_when", "when")
     start = datetime.fromisoformat(slots["when"])
     try:
         answer = answers.schedule_visit(
             db,
-            language,
+            step.language,
             client_id=client_id,
             start=start,
-            now=ref,
+            now=step.reference,
             ticket_id=ticket.id if ticket else None,
             notes=slots.get("text"),
         )
@@ -101,19 +102,13 @@ def _schedule_visit(
         fields = {e.get("field") for e in exc.errors or []}
         if isinstance(exc, Conflict) or fields & {"scheduled_start", "scheduled_end"}:
             slots.pop("when", None)
-            return _ask("ask_other_time", language, "when", reason=exc.detail)
+            return step.ask("ask_other_time", "when", reason=exc.detail)
         raise
     return _done(answer)
 
 
-def _notify(
-    db: Session,
-    slots: dict[str, Any],
-    language: str,
-    inbound: Inbound,
-    names: dict[str, int],
-    _r: datetime,
-) -> Outcome:
+def _notify(step: Step) -> Outcome:
+    db, slots, names = step.db, step.slots, step.names
     text = slots["text"]
     ticket_id = slots.get("ticket_id")
     ticket = db.get(Ticket, ticket_id) if ticket_id else None
@@ -126,16 +121,16 @@ def _notify(
         client = db.get(Client, cid) if cid else None
         recipient = client.email if client else None
         if client is not None and not recipient:
-            return _ask("no_recipient_address", language, "email", recipient=client.name)
-    elif inbound.user_email:
-        recipient = inbound.user_email
+            return step.ask("no_recipient_address", "email", recipient=client.name)
+    elif step.inbound.user_email:
+        recipient = step.inbound.user_email
     if not recipient:
-        return _ask("ask_recipient", language, "email")
+        return step.ask("ask_recipient", "email")
     cut = _CONTENT.search(text)
     body = text[cut.end() :].strip() if cut and text[cut.end() :].strip() else text
     answer = answers.send_notice(
         db,
-        language,
+        step.language,
         recipient=recipient,
         body=body,
         client=client,
@@ -144,20 +139,14 @@ def _notify(
     return _done(answer)
 
 
-def _report(
-    db: Session,
-    slots: dict[str, Any],
-    language: str,
-    inbound: Inbound,
-    _n: dict[str, int],
-    _r: datetime,
-) -> Outcome:
-    email = slots.get("email") or inbound.user_email
+def _report(step: Step) -> Outcome:
+    slots = step.slots
+    email = slots.get("email") or step.inbound.user_email
     if not email:
-        return _ask("ask_email", language, "email")
+        return step.ask("ask_email", "email")
     answer = answers.request_report(
-        db,
-        language,
+        step.db,
+        step.language,
         report=slots.get("report_type") or "tickets",
         fmt=slots.get("format") or "xlsx",
         email=email,
@@ -166,17 +155,15 @@ def _report(
     return _done(answer)
 
 
-def _status(
-    db: Session, slots: dict[str, Any], language: str, _i: Inbound, _n: dict[str, int], _r: datetime
-) -> Outcome:
-    ticket_id = slots.get("ticket_id")
+def _status(step: Step) -> Outcome:
+    ticket_id = step.slots.get("ticket_id")
     if not ticket_id:
-        return _ask("ask_ticket", language, "ticket_id")
+        return step.ask("ask_ticket", "ticket_id")
     try:
-        answer = answers.ticket_status(db, int(ticket_id), language)
+        answer = answers.ticket_status(step.db, int(ticket_id), step.language)
     except NotFound:
-        slots.pop("ticket_id", None)
-        return _ask("ticket_not_found", language, "ticket_id", ticket_id=ticket_id)
+        step.slots.pop("ticket_id", None)
+        return step.ask("ticket_not_found", "ticket_id", ticket_id=ticket_id)
     return _done(answer)
 
 
