@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import jwt
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
+from uanl.core.asgi import HttpMiddleware
 from uanl.core.logging import request_id_var
 
 
@@ -91,16 +92,10 @@ def actor_from_claims(claims: dict[str, object] | None) -> Actor:
     return Actor(operator_id, str(claims.get("role") or "") or None, "operator")
 
 
-class AuditContextMiddleware:
+class AuditContextMiddleware(HttpMiddleware):
     """Sets actor and client IP for the audit listener (the request id is set upstream)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         actor_token = actor_var.set(actor_from_claims(request_claims(scope)))
         ip_token = client_ip_var.set(client_ip(scope))
         try:

@@ -14,8 +14,9 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.routing import compile_path
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
+from uanl.core.asgi import HttpMiddleware
 from uanl.core.errors import problem
 from uanl.core.validators import NUL, NUL_REASON
 
@@ -57,14 +58,8 @@ def path_offenders(scope: Scope) -> list[str]:
     return []
 
 
-class RefuseNulMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+class RefuseNulMiddleware(HttpMiddleware):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         errors: list[dict[str, Any]] = []
         path = scope.get("path", "")
         if NUL in path:

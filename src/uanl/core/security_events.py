@@ -12,8 +12,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from loguru import logger
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from uanl.core.asgi import HttpMiddleware
 from uanl.core.context import client_ip_var, current_request_id
 
 LOGIN_FAILED = "login_failed"
@@ -49,17 +50,10 @@ def reset() -> None:
         _started_at = datetime.now(UTC)
 
 
-class SecurityEventsMiddleware:
+class SecurityEventsMiddleware(HttpMiddleware):
     """Counts refusals decided deep in the app: 403 (role denials) and rejected Watson keys."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
                 _observe(scope, int(message["status"]))
