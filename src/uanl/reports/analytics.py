@@ -86,30 +86,44 @@ CALL_COLUMNS = [
 ]
 
 
+@dataclass(frozen=True)
+class _Source:
+    """One entity's table, columns, the operator it names and its title."""
+
+    model: Any
+    columns: list[Column]
+    operator_fk: str  # the column naming the operator shown beside the row
+    operator_label: str
+    title_es: str
+    title_en: str
+
+
+_SOURCES: dict[str, _Source] = {
+    "tickets": _Source(
+        Ticket, TICKET_COLUMNS, "assignee_id", "assignee_name", "Tickets", "Tickets"
+    ),
+    "calls": _Source(Call, CALL_COLUMNS, "operator_id", "operator_name", "Llamadas", "Calls"),
+}
+
+
+def _source(entity: Entity) -> _Source:
+    return _SOURCES["tickets" if entity == "tickets" else "calls"]
+
+
 def columns_for(entity: Entity) -> list[Column]:
-    return TICKET_COLUMNS if entity == "tickets" else CALL_COLUMNS
+    return _source(entity).columns
 
 
 def base_statement(entity: Entity) -> Any:
-    who = aliased(Operator)
-    if entity == "tickets":
-        model: Any = Ticket
-        cols = [getattr(Ticket, c.key) for c in TICKET_COLUMNS if hasattr(Ticket, c.key)]
-        stmt = (
-            select(*cols, Client.name.label("client_name"), who.name.label("assignee_name"))
-            .select_from(Ticket)
-            .outerjoin(Client, Client.id == Ticket.client_id)
-            .outerjoin(who, who.id == Ticket.assignee_id)
-        )
-    else:
-        model = Call
-        cols = [getattr(Call, c.key) for c in CALL_COLUMNS if hasattr(Call, c.key)]
-        stmt = (
-            select(*cols, Client.name.label("client_name"), who.name.label("operator_name"))
-            .select_from(Call)
-            .outerjoin(Client, Client.id == Call.client_id)
-            .outerjoin(who, who.id == Call.operator_id)
-        )
+    source = _source(entity)
+    model, who = source.model, aliased(Operator)
+    cols = [getattr(model, c.key) for c in source.columns if hasattr(model, c.key)]
+    stmt = (
+        select(*cols, Client.name.label("client_name"), who.name.label(source.operator_label))
+        .select_from(model)
+        .outerjoin(Client, Client.id == model.client_id)
+        .outerjoin(who, who.id == getattr(model, source.operator_fk))
+    )
     return model, stmt
 
 
@@ -147,7 +161,7 @@ def iter_rows(
 
 def count_rows(db: Session, entity: Entity, *, updated_since: datetime | None = None) -> int:
     """How many rows iter_rows would yield without a cursor or limit."""
-    model: Any = Ticket if entity == "tickets" else Call
+    model = _source(entity).model
     stmt = select(func.count()).select_from(model)
     if updated_since is not None:
         stmt = stmt.where(model.updated_at >= updated_since)
@@ -179,11 +193,10 @@ def page(
 
 
 def meta(entity: Entity, params: dict[str, Any]) -> ReportMeta:
-    es = "Tickets" if entity == "tickets" else "Llamadas"
-    en = "Tickets" if entity == "tickets" else "Calls"
+    source = _source(entity)
     return ReportMeta(
-        title_es=f"Analítica: {es}",
-        title_en=f"Analytics: {en}",
+        title_es=f"Analítica: {source.title_es}",
+        title_en=f"Analytics: {source.title_en}",
         params=params,
         timezone=config.get_settings().timezone,
     )

@@ -30,6 +30,7 @@ from uanl.reports.rollups.compute import plain
 from uanl.reports.rollups.values import Histogram
 from uanl.reports.summary.common import (
     BUCKET_COLUMN,
+    equals,
     in_period,
     names_of,
     ratio,
@@ -104,15 +105,15 @@ def from_base_tables(
     direction: CallDirection | None,
     outcome: CallOutcome | None,
 ) -> Result:
-    conds = [in_period(Call.started_at, period)]
-    if operator_id is not None:
-        conds.append(Call.operator_id == operator_id)
-    if client_id is not None:
-        conds.append(Call.client_id == client_id)
-    if direction is not None:
-        conds.append(Call.direction == direction)
-    if outcome is not None:
-        conds.append(Call.outcome == outcome)
+    conds = [
+        in_period(Call.started_at, period),
+        *equals(
+            (Call.operator_id, operator_id),
+            (Call.client_id, client_id),
+            (Call.direction, direction),
+            (Call.outcome, outcome),
+        ),
+    ]
 
     summary = _call_metrics(db.execute(select(*_call_aggs(db)).where(*conds)).one())
     key: Any

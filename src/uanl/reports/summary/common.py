@@ -29,6 +29,12 @@ def in_period(column: Any, period: Period) -> ColumnElement[bool]:
     return and_(column >= period.start, column < period.end)
 
 
+def equals(*pairs: tuple[Any, Any]) -> list[ColumnElement[bool]]:
+    """`column == value` for each (column, value) whose value is given: the optional
+    filters of a report (None filters nothing)."""
+    return [column == value for column, value in pairs if value is not None]
+
+
 def when(cond: ColumnElement[bool], value: Any = 1) -> Any:
     """`value` where `cond`, else NULL: COUNT/AVG/percentiles then skip the other rows."""
     return case((cond, value))

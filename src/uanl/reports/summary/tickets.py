@@ -33,6 +33,7 @@ from uanl.reports.rollups.values import percentile_of_packed
 from uanl.reports.summary.common import (
     BUCKET_COLUMN,
     TIME_BASIS,
+    equals,
     in_period,
     names_of,
     ratio,
@@ -56,16 +57,12 @@ def _ticket_filters(
     client_id: int | None,
     assignee_id: int | None,
 ) -> list[ColumnElement[bool]]:
-    conds: list[ColumnElement[bool]] = []
-    if priority:
-        conds.append(Ticket.priority.in_(priority))
-    if category is not None:
-        conds.append(Ticket.category == category)
-    if client_id is not None:
-        conds.append(Ticket.client_id == client_id)
-    if assignee_id is not None:
-        conds.append(Ticket.assignee_id == assignee_id)
-    return conds
+    conds = [Ticket.priority.in_(priority)] if priority else []
+    return conds + equals(
+        (Ticket.category, category),
+        (Ticket.client_id, client_id),
+        (Ticket.assignee_id, assignee_id),
+    )
 
 
 def _open_at(end: datetime) -> ColumnElement[bool]:
