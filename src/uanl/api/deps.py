@@ -3,8 +3,9 @@ and the path ids every domain shares."""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import jwt
 from fastapi import Depends, Path, Request
@@ -18,6 +19,8 @@ from uanl.core.errors import Forbidden, Unauthorized
 from uanl.core.security import decode_access_token
 from uanl.core.validators import MAX_ID
 from uanl.models import Operator, Role, Ticket
+
+M = TypeVar("M")
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -71,11 +74,37 @@ SupervisorOrAdmin = Annotated[Operator, Depends(require_roles(Role.admin, Role.s
 AnyStaff = CurrentOperator
 
 
-def valid_ticket(
-    db: DB, _: CurrentOperator, ticket_id: Annotated[int, Path(ge=1, le=MAX_ID)]
-) -> Ticket:
-    """The `{ticket_id}` of a path (the tickets' and the SLA's routes), or a 404."""
-    return get_or_404(db, Ticket, ticket_id, "Ticket")
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+"""A row id in a path: 1 to MAX_ID, else a 422."""
 
 
-ValidTicket = Annotated[Ticket, Depends(valid_ticket)]
+def path_dependency(param: str, load: Callable[[Session, int, Operator], M]) -> Callable[..., M]:
+    """A dependency resolving the path's `{param}` id with `load(db, id, operator)`, once the
+    caller is known to be signed in (rule 5: a loaded row or an error, never in the route)."""
+
+    def resolve(db: Session, operator: Operator, **path: int) -> M:
+        return load(db, path[param], operator)
+
+    # FastAPI reads the parameters from the signature; the path parameter's name is `param`.
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    resolve.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter("db", kind, annotation=DB),
+            inspect.Parameter("operator", kind, annotation=CurrentOperator),
+            inspect.Parameter(param, kind, annotation=PathId),
+        ]
+    )
+    return resolve
+
+
+def path_row(model: type[M], param: str, what: str) -> Callable[..., M]:
+    """A dependency for `{param}`: the `model` row with that id, or a 404 naming `what`."""
+
+    def load(db: Session, row_id: int, _: Operator) -> M:
+        return get_or_404(db, model, row_id, what)
+
+    return path_dependency(param, load)
+
+
+# The `{ticket_id}` of a path (the tickets' and the SLA's routes), or a 404.
+ValidTicket = Annotated[Ticket, Depends(path_row(Ticket, "ticket_id", "Ticket"))]
