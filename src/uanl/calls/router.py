@@ -2,15 +2,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Query, status
+from fastapi import Depends, Query, status
 from pydantic import AwareDatetime
 
-from uanl.api.deps import DB, CurrentOperator, SupervisorOrAdmin
+from uanl.api.deps import DB, CurrentOperator, SupervisorOrAdmin, path_row
+from uanl.api.listing import Listing, listing_params
 from uanl.calls import service
 from uanl.calls.schemas import CallCreate, CallRead, CallUpdate
-from uanl.core.crud import get_or_404
-from uanl.core.errors import ValidationFailed
-from uanl.core.pagination import Page, PageParams, page_params, paginate_page, parse_sort
+from uanl.core.pagination import Page
 from uanl.core.routing import SlashRouter
 from uanl.core.validators import MAX_ID
 from uanl.models import Call, CallDirection, CallOutcome
@@ -24,19 +23,15 @@ SORTS = {
     "created_at": Call.created_at,
 }
 
-
-def valid_call(db: DB, _: CurrentOperator, call_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> Call:
-    return get_or_404(db, Call, call_id, "Call")
-
-
-ValidCall = Annotated[Call, Depends(valid_call)]
+CallListing = Annotated[Listing, Depends(listing_params(SORTS, "-started_at", Call.id.desc()))]
+ValidCall = Annotated[Call, Depends(path_row(Call, "call_id", "Call"))]
 
 
 @router.get("/", response_model=Page[CallRead], summary="List calls")
 def list_calls(
     db: DB,
     _: CurrentOperator,
-    page: Annotated[PageParams, Depends(page_params)],
+    listing: CallListing,
     client_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     operator_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     ticket_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
@@ -44,12 +39,7 @@ def list_calls(
     outcome: CallOutcome | None = None,
     started_from: AwareDatetime | None = None,
     started_to: AwareDatetime | None = None,
-    sort: str | None = None,
 ) -> Page[CallRead]:
-    try:
-        order = parse_sort(sort, SORTS, "-started_at")
-    except ValueError as exc:
-        raise ValidationFailed("sort", str(exc)) from exc
     stmt = service.list_query(
         client_id=client_id,
         operator_id=operator_id,
@@ -58,8 +48,8 @@ def list_calls(
         outcome=outcome,
         started_from=started_from,
         started_to=started_to,
-    ).order_by(*order, Call.id.desc())
-    return paginate_page(db, stmt, page, CallRead.model_validate)
+    )
+    return listing.respond(db, stmt, CallRead.model_validate)
 
 
 @router.post(

@@ -2,37 +2,28 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Query, status
+from fastapi import Depends, Query, status
 
-from uanl.api.deps import DB, CurrentOperator, SupervisorOrAdmin
+from uanl.api.deps import DB, CurrentOperator, SupervisorOrAdmin, path_row
+from uanl.api.listing import Listing, listing_params
 from uanl.clients import service
 from uanl.clients.schemas import ClientCreate, ClientRead, ClientUpdate
-from uanl.core.crud import get_or_404
-from uanl.core.errors import ValidationFailed
-from uanl.core.pagination import Page, PageParams, page_params, paginate_page, parse_sort
+from uanl.core.pagination import Page
 from uanl.core.routing import SlashRouter
-from uanl.core.validators import MAX_ID
 from uanl.models import Client, ClientTier
 
 router = SlashRouter(prefix="/clients", tags=["clients"])
 
 SORTS = {"id": Client.id, "name": Client.name, "created_at": Client.created_at, "tier": Client.tier}
-
-
-def valid_client(
-    db: DB, _: CurrentOperator, client_id: Annotated[int, Path(ge=1, le=MAX_ID)]
-) -> Client:
-    return get_or_404(db, Client, client_id, "Client")
-
-
-ValidClient = Annotated[Client, Depends(valid_client)]
+ClientListing = Annotated[Listing, Depends(listing_params(SORTS, "name", Client.id))]
+ValidClient = Annotated[Client, Depends(path_row(Client, "client_id", "Client"))]
 
 
 @router.get("/", response_model=Page[ClientRead], summary="List clients")
 def list_clients(
     db: DB,
     _: CurrentOperator,
-    page: Annotated[PageParams, Depends(page_params)],
+    listing: ClientListing,
     tier: ClientTier | None = None,
     q: Annotated[
         str | None,
@@ -43,18 +34,8 @@ def list_clients(
             "values only)",
         ),
     ] = None,
-    sort: str | None = None,
 ) -> Page[ClientRead]:
-    try:
-        order = parse_sort(sort, SORTS, "name")
-    except ValueError as exc:
-        raise ValidationFailed("sort", str(exc)) from exc
-    return paginate_page(
-        db,
-        service.list_query(tier=tier, q=q).order_by(*order, Client.id),
-        page,
-        ClientRead.model_validate,
-    )
+    return listing.respond(db, service.list_query(tier=tier, q=q), ClientRead.model_validate)
 
 
 @router.post(

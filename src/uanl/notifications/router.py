@@ -5,15 +5,16 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Path, Query, Request, Response, status
+from fastapi import Depends, Header, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import AwareDatetime, ValidationError
 
-from uanl.api.deps import DB, CurrentOperator, SupervisorOrAdmin
+from uanl.api.deps import DB, CurrentOperator, SupervisorOrAdmin, path_dependency
+from uanl.api.listing import Listing, listing_params
 from uanl.core import config
 from uanl.core.errors import AppError, ValidationFailed
-from uanl.core.pagination import Page, PageParams, page_params, paginate, parse_sort
+from uanl.core.pagination import Page
 from uanl.core.routing import SlashRouter
 from uanl.core.validators import MAX_ID
 from uanl.models import Client, Notification, NotificationChannel, NotificationStatus
@@ -39,16 +40,18 @@ SORTS = {
     "status": Notification.status,
     "next_attempt_at": Notification.next_attempt_at,
 }
-
-
-def valid_notification(
-    db: DB, actor: CurrentOperator, notification_id: Annotated[int, Path(ge=1, le=MAX_ID)]
-) -> Notification:
-    """The row, if `actor` may read it (operators: their own); otherwise a 404."""
-    return visibility.get_visible(db, notification_id, actor)
-
-
-ValidNotification = Annotated[Notification, Depends(valid_notification)]
+NotificationListing = Annotated[
+    Listing,
+    Depends(
+        listing_params(
+            SORTS, "-created_at", Notification.id.desc(), "e.g. -created_at or status,id"
+        )
+    ),
+]
+# The row, if the caller may read it (operators: their own); otherwise a 404.
+ValidNotification = Annotated[
+    Notification, Depends(path_dependency("notification_id", visibility.get_visible))
+]
 
 
 @router.get(
@@ -59,7 +62,7 @@ ValidNotification = Annotated[Notification, Depends(valid_notification)]
 def list_notifications(
     db: DB,
     actor: CurrentOperator,
-    page: Annotated[PageParams, Depends(page_params)],
+    listing: NotificationListing,
     status_: Annotated[
         list[NotificationStatus] | None, Query(alias="status", description="Repeatable")
     ] = None,
@@ -82,12 +85,8 @@ def list_notifications(
     ] = None,
     created_from: AwareDatetime | None = None,
     created_to: AwareDatetime | None = None,
-    sort: Annotated[str | None, Query(description="e.g. -created_at or status,id")] = None,
 ) -> Page[NotificationRead]:
-    try:
-        order = parse_sort(sort, SORTS, "-created_at")
-    except ValueError as exc:
-        raise ValidationFailed("sort", str(exc)) from exc
+    listing.order()  # a bad sort is reported before a bad date range
     if created_from and created_to and created_from > created_to:
         raise ValidationFailed("created_to", "must not be before created_from")
     query = list_query(
@@ -101,13 +100,9 @@ def list_notifications(
         created_from=created_from,
         created_to=created_to,
     )
-    stmt = visibility.visible(query, actor).order_by(*order, Notification.id.desc())
-    items, total = paginate(db, stmt, page)
-    return Page(
-        items=[NotificationRead.from_row(n) for n in items],
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
+    # This page has never flagged an estimated total (see api.listing.page_of).
+    return listing.respond(
+        db, visibility.visible(query, actor), NotificationRead.from_row, flag_estimate=False
     )
 
 

@@ -2,18 +2,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path
+from fastapi import Depends
 
-from uanl.api.deps import DB, CurrentOperator
-from uanl.core.crud import get_or_404
-from uanl.core.validators import MAX_ID
+from uanl.api.deps import path_row
 from uanl.models import Operator
 
-
-def valid_operator(
-    db: DB, _: CurrentOperator, operator_id: Annotated[int, Path(ge=1, le=MAX_ID)]
-) -> Operator:
-    return get_or_404(db, Operator, operator_id, "Operator")
-
-
-ValidOperator = Annotated[Operator, Depends(valid_operator)]
+ValidOperator = Annotated[Operator, Depends(path_row(Operator, "operator_id", "Operator"))]

@@ -5,8 +5,8 @@ from typing import Annotated
 from fastapi import Depends, Query, status
 
 from uanl.api.deps import DB, AdminOnly, CurrentOperator
-from uanl.core.errors import ValidationFailed
-from uanl.core.pagination import Page, PageParams, page_params, paginate_page, parse_sort
+from uanl.api.listing import Listing, listing_params
+from uanl.core.pagination import Page
 from uanl.core.routing import SlashRouter
 from uanl.models import Operator, Role
 from uanl.operators import service
@@ -21,13 +21,24 @@ SORTS = {
     "created_at": Operator.created_at,
     "role": Operator.role,
 }
+OperatorListing = Annotated[
+    Listing,
+    Depends(
+        listing_params(
+            SORTS,
+            "name",
+            Operator.id,
+            "e.g. name or -created_at (id, name, created_at, role; not e-mail, which is encrypted)",
+        )
+    ),
+]
 
 
 @router.get("/", response_model=Page[OperatorRead], summary="List operators")
 def list_operators(
     db: DB,
     _: CurrentOperator,
-    page: Annotated[PageParams, Depends(page_params)],
+    listing: OperatorListing,
     role: Role | None = None,
     is_active: bool | None = None,
     is_available: bool | None = None,
@@ -40,22 +51,11 @@ def list_operators(
             "at rest, so it matches whole addresses only)",
         ),
     ] = None,
-    sort: Annotated[
-        str | None,
-        Query(
-            description="e.g. name or -created_at (id, name, created_at, role; not e-mail, "
-            "which is encrypted)"
-        ),
-    ] = None,
 ) -> Page[OperatorRead]:
-    try:
-        order = parse_sort(sort, SORTS, "name")
-    except ValueError as exc:
-        raise ValidationFailed("sort", str(exc)) from exc
     stmt = service.list_query(
         role=role, is_active=is_active, is_available=is_available, skill=skill, q=q
-    ).order_by(*order, Operator.id)
-    return paginate_page(db, stmt, page, OperatorRead.model_validate)
+    )
+    return listing.respond(db, stmt, OperatorRead.model_validate)
 
 
 @router.post(

@@ -6,18 +6,16 @@ of open tickets whose deadlines were recomputed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import Depends, Path, Query, status
+from fastapi import Depends, Query, status
 from sqlalchemy import select
 
-from uanl.api.deps import DB, AdminOnly, CurrentOperator, ValidTicket
-from uanl.core.crud import get_or_404
+from uanl.api.deps import DB, AdminOnly, CurrentOperator, ValidTicket, path_row
+from uanl.api.listing import Listing, listing_params
 from uanl.core.errors import ValidationFailed
-from uanl.core.pagination import Page, PageParams, page_params, paginate, parse_sort
+from uanl.core.pagination import Page
 from uanl.core.routing import SlashRouter
-from uanl.core.validators import MAX_ID
 from uanl.models import BusinessCalendar as CalendarRow
 from uanl.models import ClientTier, SlaPolicy, TicketPriority, utcnow
 from uanl.sla import admin
@@ -45,28 +43,12 @@ POLICY_SORTS = {
 }
 CALENDAR_SORTS = {"id": CalendarRow.id, "name": CalendarRow.name}
 
-
-def valid_policy(
-    db: DB, _: CurrentOperator, policy_id: Annotated[int, Path(ge=1, le=MAX_ID)]
-) -> SlaPolicy:
-    return get_or_404(db, SlaPolicy, policy_id, "SLA policy")
-
-
-def valid_calendar(
-    db: DB, _: CurrentOperator, calendar_id: Annotated[int, Path(ge=1, le=MAX_ID)]
-) -> CalendarRow:
-    return get_or_404(db, CalendarRow, calendar_id, "Business calendar")
-
-
-ValidPolicy = Annotated[SlaPolicy, Depends(valid_policy)]
-ValidCalendar = Annotated[CalendarRow, Depends(valid_calendar)]
-
-
-def _order(sort: str | None, allowed: Mapping[str, Any], default: str) -> list[Any]:
-    try:
-        return parse_sort(sort, allowed, default)
-    except ValueError as exc:
-        raise ValidationFailed("sort", str(exc)) from exc
+PolicyListing = Annotated[Listing, Depends(listing_params(POLICY_SORTS, "id", SlaPolicy.id))]
+CalendarListing = Annotated[Listing, Depends(listing_params(CALENDAR_SORTS, "id", CalendarRow.id))]
+ValidPolicy = Annotated[SlaPolicy, Depends(path_row(SlaPolicy, "policy_id", "SLA policy"))]
+ValidCalendar = Annotated[
+    CalendarRow, Depends(path_row(CalendarRow, "calendar_id", "Business calendar"))
+]
 
 
 def _policy_read(policy: SlaPolicy, recomputed: int | None = None) -> SlaPolicyRead:
@@ -88,11 +70,10 @@ def _calendar_read(calendar: CalendarRow, recomputed: int | None = None) -> Cale
 def list_policies(
     db: DB,
     _: CurrentOperator,
-    page: Annotated[PageParams, Depends(page_params)],
+    listing: PolicyListing,
     priority: TicketPriority | None = None,
     client_tier: ClientTier | None = None,
     is_active: bool | None = None,
-    sort: str | None = None,
 ) -> Page[SlaPolicyRead]:
     stmt = select(SlaPolicy)
     if priority is not None:
@@ -101,11 +82,8 @@ def list_policies(
         stmt = stmt.where(SlaPolicy.client_tier == client_tier)
     if is_active is not None:
         stmt = stmt.where(SlaPolicy.is_active.is_(is_active))
-    order = _order(sort, POLICY_SORTS, "id")
-    items, total = paginate(db, stmt.order_by(*order, SlaPolicy.id), page)
-    return Page(
-        items=[_policy_read(p) for p in items], total=total, limit=page.limit, offset=page.offset
-    )
+    # This page has never flagged an estimated total (see api.listing.page_of).
+    return listing.respond(db, stmt, _policy_read, flag_estimate=False)
 
 
 @router.post(
@@ -162,14 +140,9 @@ def delete_policy(policy: ValidPolicy, db: DB, _: AdminOnly) -> SlaPolicyDeleted
 def list_calendars(
     db: DB,
     _: CurrentOperator,
-    page: Annotated[PageParams, Depends(page_params)],
-    sort: str | None = None,
+    listing: CalendarListing,
 ) -> Page[CalendarRead]:
-    order = _order(sort, CALENDAR_SORTS, "id")
-    items, total = paginate(db, select(CalendarRow).order_by(*order, CalendarRow.id), page)
-    return Page(
-        items=[_calendar_read(c) for c in items], total=total, limit=page.limit, offset=page.offset
-    )
+    return listing.respond(db, select(CalendarRow), _calendar_read, flag_estimate=False)
 
 
 @router.post(

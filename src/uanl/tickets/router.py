@@ -10,16 +10,10 @@ from sqlalchemy.orm import Session
 
 from uanl.api import idempotency
 from uanl.api.deps import DB, CurrentOperator, ValidTicket
+from uanl.api.listing import Listing, listing_params
 from uanl.core import config
 from uanl.core.errors import ValidationFailed
-from uanl.core.pagination import (
-    EXACT_COUNT_LIMIT,
-    Page,
-    PageParams,
-    page_params,
-    paginate_page,
-    parse_sort,
-)
+from uanl.core.pagination import EXACT_COUNT_LIMIT, Page
 from uanl.core.routing import SlashRouter
 from uanl.core.validators import MAX_ID
 from uanl.models import (
@@ -57,13 +51,21 @@ SORTS = {
     "resolution_due_at": Ticket.resolution_due_at,
     "title": Ticket.title,
 }
+TicketListing = Annotated[
+    Listing,
+    Depends(
+        listing_params(
+            SORTS, "-created_at", Ticket.id.desc(), "e.g. -created_at or -priority,created_at"
+        )
+    ),
+]
 
 
 @router.get("/", response_model=Page[TicketRead], summary="List tickets")
 def list_tickets(
     db: DB,
     _: CurrentOperator,
-    page: Annotated[PageParams, Depends(page_params)],
+    listing: TicketListing,
     state: Annotated[list[TicketState] | None, Query(description="Repeatable")] = None,
     priority: Annotated[list[TicketPriority] | None, Query(description="Repeatable")] = None,
     assignee_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
@@ -78,14 +80,8 @@ def list_tickets(
     q: Annotated[
         str | None, Query(min_length=1, max_length=100, description="Text in title or description")
     ] = None,
-    sort: Annotated[
-        str | None, Query(description="e.g. -created_at or -priority,created_at")
-    ] = None,
 ) -> Page[TicketRead]:
-    try:
-        order = parse_sort(sort, SORTS, "-created_at")
-    except ValueError as exc:
-        raise ValidationFailed("sort", str(exc)) from exc
+    listing.order()  # a bad sort is reported before a bad date range
     if created_from and created_to and created_from > created_to:
         raise ValidationFailed("created_to", "must not be before created_from")
     stmt = service.list_query(
@@ -101,10 +97,10 @@ def list_tickets(
         created_to=created_to,
         overdue=overdue,
         q=q,
-    ).order_by(*order, Ticket.id.desc())
+    )
     # Text search pays a LIKE per row: count exactly only the first thousand matches.
     exact = 1_000 if q else EXACT_COUNT_LIMIT
-    return paginate_page(db, stmt, page, TicketRead.model_validate, exact)
+    return listing.respond(db, stmt, TicketRead.model_validate, exact_limit=exact)
 
 
 @router.post(

@@ -4,12 +4,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Path, Query, Response, status
+from fastapi import Depends, Query, Response, status
 from pydantic import AwareDatetime
 
-from uanl.api.deps import DB, CurrentOperator
+from uanl.api.deps import DB, CurrentOperator, PathId
+from uanl.api.listing import Listing, listing_params
 from uanl.core.errors import ValidationFailed
-from uanl.core.pagination import Page, PageParams, page_params, paginate_page, parse_sort
+from uanl.core.pagination import Page
 from uanl.core.routing import SlashRouter
 from uanl.core.validators import MAX_ID
 from uanl.models import ScheduledVisit, VisitState
@@ -36,6 +37,14 @@ SORTS = {
     "updated_at": ScheduledVisit.updated_at,
     "state": ScheduledVisit.state,
 }
+VisitListing = Annotated[
+    Listing,
+    Depends(
+        listing_params(
+            SORTS, "scheduled_start", ScheduledVisit.id, "e.g. scheduled_start or -created_at"
+        )
+    ),
+]
 From = Annotated[AwareDatetime, Query(alias="from", description="Window start (with offset)")]
 To = Annotated[AwareDatetime, Query(alias="to", description="Window end (with offset)")]
 
@@ -44,7 +53,7 @@ To = Annotated[AwareDatetime, Query(alias="to", description="Window end (with of
 def list_visits(
     db: DB,
     _: CurrentOperator,
-    page: Annotated[PageParams, Depends(page_params)],
+    listing: VisitListing,
     client_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     operator_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     ticket_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
@@ -55,12 +64,8 @@ def list_visits(
     range_to: Annotated[
         AwareDatetime | None, Query(alias="to", description="Visits starting before this")
     ] = None,
-    sort: Annotated[str | None, Query(description="e.g. scheduled_start or -created_at")] = None,
 ) -> Page[VisitRead]:
-    try:
-        order = parse_sort(sort, SORTS, "scheduled_start")
-    except ValueError as exc:
-        raise ValidationFailed("sort", str(exc)) from exc
+    listing.order()  # a bad sort is reported before a bad window
     if range_from and range_to and range_to <= range_from:
         raise ValidationFailed("to", "must be after from")
     stmt = service.list_query(
@@ -70,8 +75,8 @@ def list_visits(
         states=state,
         range_from=range_from,
         range_to=range_to,
-    ).order_by(*order, ScheduledVisit.id)
-    return paginate_page(db, stmt, page, VisitRead.model_validate)
+    )
+    return listing.respond(db, stmt, VisitRead.model_validate)
 
 
 @router.post(
@@ -112,7 +117,7 @@ def visit_calendar(
 )
 def calendar_feed(
     db: DB,
-    operator_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    operator_id: PathId,
     token: Annotated[str | None, Query(description="The secret from calendar-token")] = None,
 ) -> Response:
     operator = feed.operator_for_feed(db, operator_id, token)
