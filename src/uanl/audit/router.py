@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from sqlalchemy import select
 
 from uanl.api.deps import DB, AdminOnly
+from uanl.api.listing import Paging, page_of
 from uanl.audit.schemas import AuditRead, SecurityEvents
 from uanl.core import security_events as security
-from uanl.core.pagination import Page, PageParams, page_params, paginate_page
+from uanl.core.pagination import Page
 from uanl.core.validators import MAX_ID
 from uanl.models import AuditLog
 
@@ -22,7 +23,7 @@ router = APIRouter(prefix="/audit", tags=["audit"])
 def list_audit(
     db: DB,
     _: AdminOnly,
-    page: Annotated[PageParams, Depends(page_params)],
+    page: Paging,
     entity: Annotated[str | None, Query(max_length=60, description="Table, e.g. tickets")] = None,
     entity_id: Annotated[str | None, Query(max_length=64)] = None,
     actor_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
@@ -45,7 +46,7 @@ def list_audit(
         stmt = stmt.where(AuditLog.created_at >= from_)
     if to is not None:
         stmt = stmt.where(AuditLog.created_at < to)
-    return paginate_page(db, stmt, page, AuditRead.model_validate)
+    return page_of(db, stmt, page, AuditRead.model_validate)
 
 
 @router.get(

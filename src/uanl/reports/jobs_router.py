@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, Path, Query, Response
+from fastapi import Depends, Query, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
@@ -15,25 +15,24 @@ from uanl.api.deps import (
     DB,
     AdminOnly,
     AnyStaff,
+    PathId,
     SupervisorOrAdmin,
     oauth2_scheme,
     operator_for_token,
 )
+from uanl.api.listing import Paging, page_of
 from uanl.core import config
+from uanl.core.crud import get_or_404
 from uanl.core.errors import Conflict, Forbidden, NotFound
-from uanl.core.pagination import Page, PageParams, page_params, paginate_page
+from uanl.core.pagination import Page
 from uanl.core.routing import SlashRouter
 from uanl.core.schemas import NoNul
-from uanl.core.validators import MAX_ID
 from uanl.models import Operator, Report, ReportFormat, ReportSchedule, ReportStatus, Role, utcnow
 from uanl.reports import jobs, schedules
 from uanl.reports.formats import MEDIA_TYPES
 from uanl.reports.storage import get_storage
 
 router = SlashRouter(prefix="/reports", tags=["reports"])
-
-ReportId = Annotated[int, Path(ge=1, le=MAX_ID)]
-ScheduleId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 class JobIn(NoNul):  # NoNul: no field accepts U+0000 (422, not a 500)
@@ -98,7 +97,7 @@ def create_job(db: DB, op: SupervisorOrAdmin, body: JobIn, response: Response) -
 def list_jobs(
     db: DB,
     op: AnyStaff,
-    page: Annotated[PageParams, Depends(page_params)],
+    page: Paging,
     status: ReportStatus | None = None,
     report: str | None = None,
     mine: bool = False,
@@ -110,18 +109,18 @@ def list_jobs(
         stmt = stmt.where(Report.status == status)
     if report is not None:
         stmt = stmt.where(Report.report_type == report)
-    return paginate_page(db, stmt, page, _read)
+    return page_of(db, stmt, page, _read)
 
 
 @router.get("/jobs/{report_id}", response_model=JobRead, summary="One report job")
-def get_job(db: DB, op: AnyStaff, report_id: ReportId) -> JobRead:
+def get_job(db: DB, op: AnyStaff, report_id: PathId) -> JobRead:
     return _read(_visible(db, report_id, op))
 
 
 @router.get("/jobs/{report_id}/download", summary="Download a finished report's file")
 def download(
     db: DB,
-    report_id: ReportId,
+    report_id: PathId,
     bearer: Annotated[str | None, Depends(oauth2_scheme)] = None,
     token: Annotated[
         str | None, Query(max_length=512, description="Signed link from an e-mail")
@@ -156,10 +155,7 @@ def download(
 
 
 def _schedule(db: Session, schedule_id: int) -> ReportSchedule:
-    s = db.get(ReportSchedule, schedule_id)
-    if s is None:
-        raise NotFound(f"report schedule {schedule_id} does not exist")
-    return s
+    return get_or_404(db, ReportSchedule, schedule_id, "report schedule")
 
 
 @router.post("/schedules", status_code=201, response_model=schedules.ScheduleRead)
@@ -177,30 +173,30 @@ def create_schedule(
 def list_schedules(
     db: DB,
     _: AdminOnly,
-    page: Annotated[PageParams, Depends(page_params)],
+    page: Paging,
     is_active: bool | None = None,
 ) -> Page[schedules.ScheduleRead]:
     stmt = select(ReportSchedule).order_by(ReportSchedule.id)
     if is_active is not None:
         stmt = stmt.where(ReportSchedule.is_active.is_(is_active))
-    return paginate_page(db, stmt, page, schedules.ScheduleRead.model_validate)
+    return page_of(db, stmt, page, schedules.ScheduleRead.model_validate)
 
 
 @router.get("/schedules/{schedule_id}", response_model=schedules.ScheduleRead)
-def get_schedule(db: DB, _: AdminOnly, schedule_id: ScheduleId) -> schedules.ScheduleRead:
+def get_schedule(db: DB, _: AdminOnly, schedule_id: PathId) -> schedules.ScheduleRead:
     return schedules.ScheduleRead.model_validate(_schedule(db, schedule_id))
 
 
 @router.patch("/schedules/{schedule_id}", response_model=schedules.ScheduleRead)
 def update_schedule(
-    db: DB, _: AdminOnly, schedule_id: ScheduleId, body: schedules.ScheduleUpdate
+    db: DB, _: AdminOnly, schedule_id: PathId, body: schedules.ScheduleUpdate
 ) -> schedules.ScheduleRead:
     s = schedules.update(db, _schedule(db, schedule_id), body, now=utcnow())
     return schedules.ScheduleRead.model_validate(s)
 
 
 @router.delete("/schedules/{schedule_id}", status_code=204)
-def delete_schedule(db: DB, _: AdminOnly, schedule_id: ScheduleId) -> Response:
+def delete_schedule(db: DB, _: AdminOnly, schedule_id: PathId) -> Response:
     db.delete(_schedule(db, schedule_id))
     db.flush()
     return Response(status_code=204)

@@ -7,15 +7,15 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 import jwt
-from fastapi import APIRouter, Depends, Header, Path, Request
+from fastapi import APIRouter, Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import Field, StringConstraints
 
-from uanl.api.deps import DB, AdminOnly, AnyStaff
+from uanl.api.deps import DB, AdminOnly, AnyStaff, PathId
+from uanl.api.listing import Paging
 from uanl.core import config
 from uanl.core.errors import ServiceUnavailable, Unauthorized
-from uanl.core.pagination import PageParams, page_params
 from uanl.core.schemas import Email, Strict
 from uanl.core.security import decode_access_token
 from uanl.core.validators import MAX_ID
@@ -158,7 +158,7 @@ def tool_create_ticket(
 
 @router.get("/tools/tickets/{ticket_id}", summary="Tool: a ticket's status (Watson API key)")
 def tool_ticket_status(
-    ticket_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    ticket_id: PathId,
     db: DB,
     _raw: WatsonBody,
     language: Lang = "es",
@@ -216,9 +216,7 @@ def watson_status(db: DB, _staff: AnyStaff) -> dict[str, Any]:
 
 
 @router.get("/sessions", summary="Recent Watson conversations")
-def watson_sessions(
-    db: DB, _staff: AnyStaff, page: Annotated[PageParams, Depends(page_params)]
-) -> dict[str, Any]:
+def watson_sessions(db: DB, _staff: AnyStaff, page: Paging) -> dict[str, Any]:
     return status.list_sessions(db, page.limit, page.offset)
 
 
