@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from celery import shared_task
 from loguru import logger
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from uanl.api.idempotency import purge_older_than
 from uanl.core.db import session_scope
@@ -13,16 +17,24 @@ from uanl.sla.service import refresh_statuses
 from uanl.tickets.assignment import assignment_sweep, auto_assign
 from uanl.tickets.escalation import escalation_sweep
 
+# Sweeps: acknowledged when done (a dead worker's sweep runs again), two minutes at most.
+_SWEEP: dict[str, Any] = {"acks_late": True, "time_limit": 120, "soft_time_limit": 100}
 
-@shared_task(
-    name="uanl.tickets.assignment_sweep", acks_late=True, time_limit=120, soft_time_limit=100
-)
-def assignment_sweep_task() -> int:
+
+def _sweep(run: Callable[[Session], int], done: str | None = None) -> int:
+    """Run one sweep in its own session; log `done` (with the count) when it did anything."""
     with session_scope() as db:
-        n = assignment_sweep(db, utcnow())
-    if n:
-        logger.info("assignment sweep assigned {} queued tickets", n)
+        n = run(db)
+    if n and done:
+        logger.info(done, n)
     return n
+
+
+@shared_task(name="uanl.tickets.assignment_sweep", **_SWEEP)
+def assignment_sweep_task() -> int:
+    return _sweep(
+        lambda db: assignment_sweep(db, utcnow()), "assignment sweep assigned {} queued tickets"
+    )
 
 
 @shared_task(
@@ -44,33 +56,20 @@ def assign_ticket_task(ticket_id: int) -> int | None:
         return operator.id if operator else None
 
 
-@shared_task(
-    name="uanl.tickets.escalation_sweep", acks_late=True, time_limit=120, soft_time_limit=100
-)
+@shared_task(name="uanl.tickets.escalation_sweep", **_SWEEP)
 def escalation_sweep_task() -> int:
-    with session_scope() as db:
-        n = escalation_sweep(db, utcnow())
-    if n:
-        logger.info("escalation sweep escalated {} tickets", n)
-    return n
+    return _sweep(
+        lambda db: escalation_sweep(db, utcnow()), "escalation sweep escalated {} tickets"
+    )
 
 
-@shared_task(
-    name="uanl.tickets.sla_status_sweep", acks_late=True, time_limit=120, soft_time_limit=100
-)
+@shared_task(name="uanl.tickets.sla_status_sweep", **_SWEEP)
 def sla_status_sweep_task() -> int:
-    with session_scope() as db:
-        return refresh_statuses(db, utcnow())
+    return _sweep(lambda db: refresh_statuses(db, utcnow()))
 
 
-@shared_task(
-    name="uanl.tickets.purge_idempotency_keys", acks_late=True, time_limit=120, soft_time_limit=100
-)
+@shared_task(name="uanl.tickets.purge_idempotency_keys", **_SWEEP)
 def purge_idempotency_keys_task() -> int:
     """Hourly (beat): forget Idempotency-Key answers older than 48 h (a retry comes sooner;
     the stored answers quote requester e-mails, kept no longer than a replay needs them)."""
-    with session_scope() as db:
-        n = purge_older_than(db)
-    if n:
-        logger.info("idempotency purge: {} stored answers forgotten", n)
-    return n
+    return _sweep(purge_older_than, "idempotency purge: {} stored answers forgotten")
