@@ -1,3 +1,4 @@
 """HTTP wiring shared by the routers: the request's session, who is calling, role checks,
-Idempotency-Key handling. Above `core`, `models` and `audit`; below every domain router
-(the routers are mounted by `uanl.routes`)."""
+path-id dependencies (deps), list pages and their sort (listing), Idempotency-Key handling.
+Above `core`, `models` and `audit`; below every domain router (the routers are mounted by
+`uanl.routes`)."""
