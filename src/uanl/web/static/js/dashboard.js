@@ -1,5 +1,6 @@
 // Dashboard: KPI tiles, Plotly charts, period/operator filters, live updates from the stream.
 
+import { loadPlotly } from './plotly.js';
 import { api, operators } from './api.js';
 import { $, clear, field, h, select, toast } from './dom.js';
 import {
@@ -228,8 +229,9 @@ export function renderDashboard(root) {
       query: { from: state.from, to: state.to, operator_id: state.operatorId },
     });
     const el = document.getElementById(`chart-${name}`);
-    if (!el || !window.Plotly) return;
-    await window.Plotly.react(el, traces(chart), layout(chart), {
+    const Plotly = await loadPlotly();
+    if (!el || !el.isConnected) return;
+    await Plotly.react(el, traces(chart), layout(chart), {
       responsive: true,
       displaylogo: false,
       modeBarButtonsToRemove: ['lasso2d', 'select2d'],
@@ -250,9 +252,7 @@ export function renderDashboard(root) {
     timer = setTimeout(refresh, REFRESH_DEBOUNCE_MS);
   }
 
-  // Plotly arrives as a deferred classic script; modules run after it, but be safe.
-  if (window.Plotly) refresh();
-  else window.addEventListener('load', refresh, { once: true });
+  refresh();
 
   stream = openStream(
     (event) => {
