@@ -252,17 +252,18 @@ def _webhook_url(msg: Message, configured: str | None, name: str) -> str:
     return configured
 
 
+def _post_json(url: str, payload: dict[str, Any], settings: Settings) -> tuple[int, str]:
+    return http_post(
+        url, json.dumps(payload).encode(), "application/json", timeout=settings.smtp_timeout_s
+    )
+
+
 class SlackChannel:
     """Slack incoming webhook: `text` as the fallback plus Block Kit blocks."""
 
     def send(self, msg: Message, settings: Settings) -> str:
         url = _webhook_url(msg, settings.slack_webhook_url, "SLACK_WEBHOOK_URL")
-        status, _ = http_post(
-            url,
-            json.dumps(slack_payload(msg)).encode(),
-            "application/json",
-            timeout=settings.smtp_timeout_s,
-        )
+        status, _ = _post_json(url, slack_payload(msg), settings)
         return f"slack HTTP {status}"
 
 
@@ -293,12 +294,7 @@ class TeamsChannel:
 
     def send(self, msg: Message, settings: Settings) -> str:
         url = _webhook_url(msg, settings.teams_webhook_url, "TEAMS_WEBHOOK_URL")
-        status, text = http_post(
-            url,
-            json.dumps(teams_payload(msg)).encode(),
-            "application/json",
-            timeout=settings.smtp_timeout_s,
-        )
+        status, text = _post_json(url, teams_payload(msg), settings)
         # Legacy Office 365 connectors answer 200 with the error (e.g. throttling) in the body.
         if re.search(r"HTTP error 429|throttl", text, re.IGNORECASE):
             raise TransientError(f"Teams throttled: {text[:200]}")
