@@ -6,7 +6,7 @@ from sqlalchemy import ColumnElement, Select, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from uanl.clients.schemas import ClientCreate, ClientUpdate
-from uanl.core.crud import apply_changes, flush_or_conflict
+from uanl.core.crud import apply_changes, ensure_unused, flush_or_conflict
 from uanl.core.crypto import blind_index
 from uanl.core.errors import Conflict
 from uanl.models import Call, Client, ClientTier, ScheduledVisit, Ticket, utcnow
@@ -14,13 +14,9 @@ from uanl.sla.service import recompute_open_tickets
 
 
 def _ensure_rfc_free(db: Session, rfc: str | None, exclude_id: int | None = None) -> None:
-    if not rfc:
-        return
-    stmt = select(Client.id).where(Client.rfc_bidx == blind_index("rfc", rfc))
-    if exclude_id is not None:
-        stmt = stmt.where(Client.id != exclude_id)
-    if db.scalar(stmt) is not None:
-        raise Conflict(f"A client with RFC {rfc} already exists", field="rfc")
+    if rfc:
+        taken = Conflict(f"A client with RFC {rfc} already exists", field="rfc")
+        ensure_unused(db, Client.rfc_bidx, "rfc", rfc, exclude_id, taken)
 
 
 def create_client(db: Session, data: ClientCreate) -> Client:

@@ -6,9 +6,11 @@ import enum
 from datetime import datetime
 from typing import Any, TypeVar
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from uanl.core.crypto import blind_index
 from uanl.core.errors import Conflict, NotFound, ValidationFailed
 
 M = TypeVar("M")
@@ -49,6 +51,24 @@ def flush_or_conflict(db: Session, message: str) -> None:
             db.flush()
     except IntegrityError as exc:
         raise Conflict(message) from exc
+
+
+def ensure_unused(
+    db: Session,
+    index: Any,
+    purpose: str,
+    value: str,
+    exclude_id: int | None,
+    conflict: Conflict,
+) -> None:
+    """Raise `conflict` when another row already holds `value` in a unique encrypted column,
+    found through its blind index (`index`, e.g. Client.rfc_bidx, keyed for `purpose`)."""
+    model = index.class_
+    stmt = select(model.id).where(index == blind_index(purpose, value))
+    if exclude_id is not None:
+        stmt = stmt.where(model.id != exclude_id)
+    if db.scalar(stmt) is not None:
+        raise conflict
 
 
 def ensure_exists(db: Session, model: type[Any], obj_id: int | None, field: str) -> None:

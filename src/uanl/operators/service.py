@@ -5,7 +5,7 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from uanl.core.crud import apply_changes, flush_or_conflict
+from uanl.core.crud import apply_changes, ensure_unused, flush_or_conflict
 from uanl.core.crypto import blind_index
 from uanl.core.errors import Conflict, Forbidden, ValidationFailed
 from uanl.core.events import publish
@@ -24,11 +24,8 @@ def _hash_checked(password: str, email: str) -> str:
 
 
 def _ensure_email_free(db: Session, email: str, exclude_id: int | None = None) -> None:
-    stmt = select(Operator.id).where(Operator.email_bidx == blind_index("email", email))
-    if exclude_id is not None:
-        stmt = stmt.where(Operator.id != exclude_id)
-    if db.scalar(stmt) is not None:
-        raise Conflict(f"An operator with e-mail {email} already exists", field="email")
+    taken = Conflict(f"An operator with e-mail {email} already exists", field="email")
+    ensure_unused(db, Operator.email_bidx, "email", email, exclude_id, taken)
 
 
 def create_operator(db: Session, data: OperatorCreate) -> Operator:
