@@ -98,12 +98,15 @@ def build_calls(
                 ),
             )
         )
-    calls.sort(key=lambda c: c[0])
-    rows = []
-    for i, (_, row) in enumerate(calls):
+    return _numbered(calls, first_id)
+
+
+def _numbered(timed: list[tuple[float, dict[str, Any]]], first_id: int) -> list[dict[str, Any]]:
+    """The rows in time order, numbered from `first_id`."""
+    timed.sort(key=lambda t: t[0])
+    for i, (_, row) in enumerate(timed):
         row["id"] = first_id + i
-        rows.append(row)
-    return rows
+    return [row for _, row in timed]
 
 
 def _recent_ticket(history: tuple[list[float], list[int]] | None, at: float) -> int | None:
@@ -278,9 +281,4 @@ def build_watson(
                     },
                 )
             )
-    out.sort(key=lambda a: a[0])
-    result = []
-    for i, (_, row) in enumerate(out):
-        row["id"] = first_id + i
-        result.append(row)
-    return result
+    return _numbered(out, first_id)

@@ -63,6 +63,26 @@ class VisitCandidate:
 
 
 @dataclass
+class _Draft:
+    """A ticket being planned: how it opens (given), then its text, requester, tags and the
+    steps of its life up to the dataset's "now" (filled in by `_ticket`)."""
+
+    tid: int
+    created: float
+    source: str
+    category: str
+    priority: str
+    client: DemoClient | None
+    title: str = ""
+    description: str = ""
+    requester: str = ""
+    req_email: str = ""
+    created_by: int | None = None
+    tags: list[str] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+
+
+@dataclass
 class TicketRows:
     tickets: list[dict[str, Any]] = field(default_factory=list)
     tags: list[dict[str, Any]] = field(default_factory=list)
@@ -117,7 +137,8 @@ class TicketFactory:
         client_idx = rng.choices(range(len(self.clients)), cum_weights=self.client_cum, k=count)
         for i, (created, source) in enumerate(planned):
             client = self.clients[client_idx[i]] if rng.random() > 0.03 else None
-            self._ticket(first_id + i, created, source, categories[i], priorities[i], client)
+            draft = _Draft(first_id + i, created, source, categories[i], priorities[i], client)
+            self._ticket(draft)
         return self.rows
 
     def _assignee(self, category: str, must_be_free: bool) -> DemoOperator | None:
@@ -128,110 +149,74 @@ class TicketFactory:
             return None
         return self.rng.choice(pool)
 
-    def _ticket(
-        self,
-        tid: int,
-        created: float,
-        source: str,
-        category: str,
-        priority: str,
-        client: DemoClient | None,
-    ) -> None:
+    def _ticket(self, d: _Draft) -> None:
         rng, end = self.rng, self.clock.end
-        titles, descriptions = names.TICKET_TEXTS[category]
-        title = rng.choice(titles).format(suc=rng.choice(names.BRANCHES), n=rng.randint(2, 30))
-        description = rng.choice(descriptions)
-        if client is not None and rng.random() < 0.6:
-            requester, req_email = client.contact_name, client.email
+        titles, descriptions = names.TICKET_TEXTS[d.category]
+        d.title = rng.choice(titles).format(suc=rng.choice(names.BRANCHES), n=rng.randint(2, 30))
+        d.description = rng.choice(descriptions)
+        if d.client is not None and rng.random() < 0.6:
+            d.requester, d.req_email = d.client.contact_name, d.client.email
         else:
-            requester = person_name(rng)
-            domain = client.domain if client else "gmail.com"
-            parts = requester.split()
-            req_email = f"{ascii_slug(parts[0])}.{ascii_slug(parts[-2])}@{domain}"
-        created_by = rng.choice(self.call_takers).id if source == "phone" else None
-        tags = list(dict.fromkeys(rng.sample(names.CATEGORY_TAGS[category], rng.randint(0, 2))))
-        if client is not None and client.tier in ("premium", "enterprise") and rng.random() < 0.5:
-            tags.append("vip")
-        tags.sort()
+            d.requester = person_name(rng)
+            domain = d.client.domain if d.client else "gmail.com"
+            parts = d.requester.split()
+            d.req_email = f"{ascii_slug(parts[0])}.{ascii_slug(parts[-2])}@{domain}"
+        d.created_by = rng.choice(self.call_takers).id if d.source == "phone" else None
+        d.tags = list(dict.fromkeys(rng.sample(names.CATEGORY_TAGS[d.category], rng.randint(0, 2))))
+        vip = d.client is not None and d.client.tier in ("premium", "enterprise")
+        if vip and rng.random() < 0.5:
+            d.tags.append("vip")
+        d.tags.sort()
 
         # Plan the whole life, then cut it at the dataset's "now".
-        assignee = self._assignee(category, must_be_free=False)
+        assignee = self._assignee(d.category, must_be_free=False)
         cancel = rng.random() < 0.03
-        steps = (
-            plan_steps(rng, created, priority, assignee, self.supervisor, cancel)
+        d.steps = (
+            plan_steps(rng, d.created, d.priority, assignee, self.supervisor, cancel)
             if assignee
             else []
         )
-        steps = [s for s in steps if s[0] <= end]
-        final_state = next((v for _, f, v, _ in reversed(steps) if f == "state"), "new")
-        if final_state in OPEN_STATES and steps:
+        d.steps = [s for s in d.steps if s[0] <= end]
+        final_state = next((v for _, f, v, _ in reversed(d.steps) if f == "state"), "new")
+        if final_state in OPEN_STATES and d.steps:
             # Still open now: it must sit with an available operator who has room for it.
-            free = self._assignee(category, must_be_free=True)
+            free = self._assignee(d.category, must_be_free=True)
             if free is None:
-                steps = []  # the backlog: new, unassigned, not yet answered
+                d.steps = []  # the backlog: new, unassigned, not yet answered
             else:
                 swap = {assignee.id: free.id} if assignee else {}
-                steps = [
+                d.steps = [
                     (t, f, swap.get(v, v) if f == "assignee_id" else v, swap.get(a, a) if a else a)
-                    for t, f, v, a in steps
+                    for t, f, v, a in d.steps
                 ]
                 self.open_load[free.id] += 1
-        self._emit(
-            tid,
-            created,
-            source,
-            category,
-            priority,
-            client,
-            title,
-            description,
-            requester,
-            req_email,
-            created_by,
-            tags,
-            steps,
-        )
+        self._emit(d)
 
-    def _emit(
-        self,
-        tid: int,
-        created: float,
-        source: str,
-        category: str,
-        priority: str,
-        client: DemoClient | None,
-        title: str,
-        description: str,
-        requester: str,
-        req_email: str,
-        created_by: int | None,
-        tags: list[str],
-        steps: list[Step],
-    ) -> None:
+    def _emit(self, d: _Draft) -> None:
         rng, rows, end = self.rng, self.rows, self.clock.end
-        client_id = client.id if client else None
+        client_id = d.client.id if d.client else None
         initial = {
-            "title": title,
-            "description": description,
-            "priority": priority,
-            "category": category,
+            "title": d.title,
+            "description": d.description,
+            "priority": d.priority,
+            "category": d.category,
             "client_id": client_id,
-            "source": source,
-            "requester_name": requester,
-            "requester_email": req_email,
+            "source": d.source,
+            "requester_name": d.requester,
+            "requester_email": d.req_email,
         }
-        actor_type = {"phone": "operator", "watson": "watson"}.get(source, "system")
+        actor_type = {"phone": "operator", "watson": "watson"}.get(d.source, "system")
         created_changes: dict[str, list[Any]] = {
             k: [None, v] for k, v in initial.items() if v is not None
         }
-        if tags:
-            created_changes["tags"] = [None, tags]
-        self._event(tid, created_by, actor_type, "created", created_changes, None, created)
-        current: dict[str, Any] = {"state": "new", "assignee_id": None, "priority": priority}
+        if d.tags:
+            created_changes["tags"] = [None, d.tags]
+        self._event(d.tid, d.created_by, actor_type, "created", created_changes, None, d.created)
+        current: dict[str, Any] = {"state": "new", "assignee_id": None, "priority": d.priority}
         fr = resolved = closed = reopened = assigned = paused_at = None
         paused_total = 0.0
         reopen_count = updates = 0
-        for t, fld, value, actor in steps:
+        for t, fld, value, actor in d.steps:
             before = current[fld]
             current[fld] = value
             updates += 1
@@ -243,7 +228,7 @@ class TicketFactory:
             if fld == "state" and value == "closed" and actor is None:
                 note = "Cierre automático a las 72 h de resuelto"
             self._event(
-                tid,
+                d.tid,
                 actor,
                 "operator" if actor else "system",
                 "updated",
@@ -270,19 +255,19 @@ class TicketFactory:
                     closed = t
         state, final_priority = current["state"], current["priority"]
         resp_target, res_target = SLA_TARGETS[final_priority]
-        fr_due, res_due = created + resp_target, created + res_target + paused_total
-        last = steps[-1][0] if steps else created
+        fr_due, res_due = d.created + resp_target, d.created + res_target + paused_total
+        last = d.steps[-1][0] if d.steps else d.created
         rows.tickets.append(
             initial
             | {
-                "id": tid,
+                "id": d.tid,
                 "priority": final_priority,
                 "state": state,
                 "assignee_id": current["assignee_id"],
-                "created_by_id": created_by,
+                "created_by_id": d.created_by,
                 "first_response_due_at": to_dt(fr_due),
                 "resolution_due_at": to_dt(res_due),
-                "sla_status": sla_status(state, end, fr, resolved, fr_due, res_due, created),
+                "sla_status": sla_status(state, end, fr, resolved, fr_due, res_due, d.created),
                 "sla_policy_id": None,
                 "sla_paused_at": to_dt(paused_at) if paused_at else None,
                 "sla_paused_minutes": round(paused_total / 60, 1),
@@ -298,29 +283,29 @@ class TicketFactory:
                 "csat_comment": None,
                 "csat_submitted_at": None,
                 "version": 1 + updates,
-                "created_at": to_dt(created),
+                "created_at": to_dt(d.created),
                 "updated_at": to_dt(last),
             }
         )
         if state in ("resolved", "closed") and rng.random() < 0.55:
             weights = CSAT_WEIGHTS if resolved and resolved <= res_due else (12, 15, 25, 28, 20)
             rows.tickets[-1]["csat_score"] = rng.choices(range(1, 6), weights=weights)[0]
-            submitted = min(end, (resolved or created) + lognormal(rng, 5 * HOUR, 1.0))
+            submitted = min(end, (resolved or d.created) + lognormal(rng, 5 * HOUR, 1.0))
             rows.tickets[-1]["csat_submitted_at"] = to_dt(submitted)
             if rng.random() < 0.3:
                 rows.tickets[-1]["csat_comment"] = rng.choice(names.CSAT_COMMENTS)
-        rows.tags.extend({"ticket_id": tid, "tag": tag} for tag in tags)
-        rows.summaries.append(TicketSummary(tid, created, client_id, source, created_by))
+        rows.tags.extend({"ticket_id": d.tid, "tag": tag} for tag in d.tags)
+        rows.summaries.append(TicketSummary(d.tid, d.created, client_id, d.source, d.created_by))
         assignee = current["assignee_id"]
         if fr is not None and assignee is not None:
-            self._comments(tid, fr, last, assignee)
-            if client is not None:
+            self._comments(d.tid, fr, last, assignee)
+            if d.client is not None:
                 final_res = resolved if state in ("resolved", "closed") else None
                 rows.visit_candidates.append(
-                    VisitCandidate(tid, fr, final_res, assignee, client, category, state)
+                    VisitCandidate(d.tid, fr, final_res, assignee, d.client, d.category, state)
                 )
-        if source == "watson":
-            rows.watson_candidates.append((tid, created, client, initial | {"state": state}))
+        if d.source == "watson":
+            rows.watson_candidates.append((d.tid, d.created, d.client, initial | {"state": state}))
 
     def _event(
         self,
