@@ -53,7 +53,6 @@ def create_adhoc(
     row = create_message(
         db,
         "adhoc",
-        "adhoc",
         recipient,
         context,
         data.channel,

@@ -129,14 +129,15 @@ def create_notification(db: Session, **fields: Unpack[NotificationFields]) -> No
 def create_message(
     db: Session,
     event: str,
-    template: str,
     recipient: str,
     context: dict[str, Any],
     channel: NotificationChannel = NotificationChannel.email,
     **options: Unpack[RowOptions],
 ) -> Notification | None:
     """`create_notification` for one address no plan chose (a staff or Watson message, a
-    schedule's report e-mail): event, template, address and context, by e-mail unless said."""
+    schedule's report e-mail), by e-mail unless said; the template is named after the event
+    as the plans name theirs ("report.ready" -> "report_ready")."""
+    template = event.replace(".", "_")
     return create_notification(
         db,
         channel=channel,

@@ -35,7 +35,6 @@ def email_report(db: Session, report: Report, address: str) -> None:
     create_message(
         db,
         "report.ready",
-        "report_ready",
         address,
         context,
         language=Language.es,

@@ -150,6 +150,15 @@ class VisitRequest(TypedDict, total=False):
     notes: str | None
 
 
+class ReportRequest(TypedDict, total=False):
+    """What requesting a report from Watson takes: which, in what format, to whom, when."""
+
+    report: Required[str]
+    fmt: Required[str]
+    email: Required[str]
+    period: dict[str, str] | None
+
+
 def open_ticket(db: Session, **request: Unpack[TicketRequest]) -> Ticket:
     text = request["text"]
     values: dict[str, Any] = {
@@ -202,7 +211,6 @@ def notify(
     return create_message(
         db,
         "adhoc",
-        "adhoc",
         recipient,
         context,
         language=Language.en if language == "en" else Language.es,
@@ -211,15 +219,8 @@ def notify(
     )
 
 
-def queue_report(
-    db: Session,
-    *,
-    report: str,
-    fmt: str,
-    email: str,
-    period: dict[str, str] | None = None,
-    language: str = "es",
-) -> Report:
+def queue_report(db: Session, language: str, **request: Unpack[ReportRequest]) -> Report:
+    period = request.get("period")
     params: dict[str, Any] = {"lang": "en" if language == "en" else "es"}
     if period:
         if period.get("start"):
@@ -228,11 +229,11 @@ def queue_report(
             params["date_to"] = period["end"]
     return jobs.create_job(
         db,
-        report=report,
-        format=fmt,
+        report=request["report"],
+        format=request["fmt"],
         params=params,
         requested_by_id=None,
-        email_to=[email],
+        email_to=[request["email"]],
     )
 
 

@@ -166,20 +166,11 @@ def send_notice(
     return Answer(reply, result=result)
 
 
-def request_report(
-    db: Session,
-    language: str,
-    *,
-    report: str,
-    fmt: str,
-    email: str,
-    period: dict[str, str] | None = None,
-) -> Answer:
+def request_report(db: Session, language: str, **request: Unpack[actions.ReportRequest]) -> Answer:
     """Queue a report job whose file is e-mailed to `email`."""
+    report, fmt, email = request["report"], request["fmt"], request["email"]
     try:
-        job = actions.queue_report(
-            db, report=report, fmt=fmt, email=email, period=period, language=language
-        )
+        job = actions.queue_report(db, language, **request)
     except NotImplementedError as exc:
         raise ServiceUnavailable("Report jobs are not available on this server yet") from exc
     shown = REPORT_ES.get(report, report) if language != "en" else report
