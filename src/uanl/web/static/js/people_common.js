@@ -293,7 +293,7 @@ export function details(rows, className = 'details') {
   return h(
     'dl',
     { class: className },
-    rows.map(([label, value]) => [h('dt', {}, label), h('dd', {}, value === null || value === undefined || value === '' ? t('ppl.none') : value)]),
+    rows.flatMap(([label, value]) => [h('dt', {}, label), h('dd', {}, value === null || value === undefined || value === '' ? t('ppl.none') : value)]),
   );
 }
 
