@@ -246,6 +246,14 @@ def test_jobs_tab_explains_an_empty_list_and_keyboard_reaches_the_report(new_pag
     # Nothing happened yet: the empty report says so instead of an empty chart.
     expect(page.locator(".report-empty")).to_contain_text("No se crearon ni resolvieron")
     expect(page.locator("#report-chart")).to_have_count(0)
+    # Without a connection the failure is explained, and the next try works again.
+    page.context.set_offline(True)
+    page.get_by_role("button", name="Ver reporte").click()
+    expect(page.locator(".report-error")).to_contain_text("No hay conexión con el servidor")
+    page.context.set_offline(False)
+    page.get_by_role("button", name="Ver reporte").click()
+    expect(page.locator(".report-empty")).to_be_visible()
+    expect(page.locator(".report-error")).to_have_count(0)
     page.locator('[data-tab="jobs"]').click()
     expect(page.locator("#jobs-empty")).to_contain_text("Aún no has generado archivos")
     # Keyboard: the tabs and the form's controls are reachable and labelled.

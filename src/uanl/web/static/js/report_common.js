@@ -1,7 +1,7 @@
 // What the reports screens share: the reports and their columns, periods in the desk's time
 // zone, value formatting, authenticated file downloads and field errors from problem+json.
 
-import { API, ApiError, refreshAccess, token } from './api.js';
+import { API, ApiError, api, refreshAccess, token } from './api.js';
 import { h } from './dom.js';
 import { formatNumber, formatPercent, locale, t, tOr } from './i18n.js';
 import './report_strings.js';
@@ -226,6 +226,8 @@ export async function downloadFile(path, query, fallbackName) {
   const send = () => fetch(apiUrl(path, query), { headers: { Authorization: `Bearer ${token()}` } });
   let resp = await send();
   if (resp.status === 401 && (await refreshAccess())) resp = await send();
+  // The session is over: let the API client's own 401 handling take the console to log-in.
+  if (resp.status === 401) api('/auth/me').catch(() => {});
   if (!resp.ok) {
     let problem = {};
     try {
