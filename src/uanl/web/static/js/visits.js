@@ -1,88 +1,436 @@
-// Visits calendar: one week, a column per day (stacked on a phone).
+// Visits calendar: day, week and month views in the desk's time zone; book, move (form or
+// drag and drop), confirm, start, complete or cancel a visit beside it; the operator's
+// calendar feed link. Keyboard: arrows move between days, Enter opens a day, PageUp and
+// PageDown change the period, letters switch the view (visits.keys).
 
-import { api } from './api.js';
-import { clear, h } from './dom.js';
+import { api, operators } from './api.js';
+import { clear, field, h } from './dom.js';
 import { formatNumber, locale, t } from './i18n.js';
+import { openStream } from './stream.js';
+import { feedSection } from './visit_feed.js';
+import { createForm } from './visit_form.js';
+import { canChange, stateBadge, visitPanel } from './visit_panel.js';
+import * as cal from './visit_time.js';
+import './visits_strings.js';
 
-// Days are calendar dates (Y-M-D); visits are grouped and their times shown in the desk's
-// time zone (the API's `timezone`), never the browser's: a browser on UTC or in Tokyo must
-// still show a 09:00 Monterrey visit at 09:00 on its Monterrey day.
+const VIEWS = ['day', 'week', 'month'];
+const MONTH_SHOWN = 3; // visits listed in a month cell; the rest behind "+N more"
+let deskZone = null; // the API's `timezone`, learned once per page
+let lifecycle = null;
 
-function mondayOf(date) {
-  const d = new Date(date.getFullYear(), date.getMonth(), date.getDate());
-  const shift = (d.getDay() + 6) % 7;
-  return new Date(d.getFullYear(), d.getMonth(), d.getDate() - shift);
+async function learnZone() {
+  if (!deskZone) {
+    const now = Date.now();
+    const probe = { from: new Date(now).toISOString(), to: new Date(now + 60_000).toISOString() };
+    deskZone = (await api('/visits/calendar', { query: probe })).timezone;
+  }
+  return deskZone;
 }
 
-const addDays = (d, days) => new Date(d.getFullYear(), d.getMonth(), d.getDate() + days);
+/** The days a view shows: [first, last] inclusive. */
+function range(view, date) {
+  if (view === 'day') return [date, date];
+  if (view === 'week') return [cal.mondayOf(date), cal.addDays(cal.mondayOf(date), 6)];
+  const first = cal.mondayOf(cal.firstOfMonth(date));
+  return [first, cal.addDays(first, 41)];
+}
 
-const isoDate = (d) =>
-  `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+function step(view, date, n) {
+  if (view === 'day') return cal.addDays(date, n);
+  if (view === 'week') return cal.addDays(date, 7 * n);
+  return cal.addMonths(date, n);
+}
 
-// A UTC midnight `days` after the date `d`: with a day of margin on each side the window
-// holds the whole week in any time zone (UTC offsets stay within ±14 h).
-const utcMidnight = (d, days) => new Date(Date.UTC(d.getFullYear(), d.getMonth(), d.getDate() + days));
+function periodLabel(view, date) {
+  const utc = (opts) => new Intl.DateTimeFormat(locale(), { ...opts, timeZone: 'UTC' });
+  if (view === 'day') return utc({ dateStyle: 'full' }).format(cal.dayDate(date));
+  if (view === 'month') return utc({ month: 'long', year: 'numeric' }).format(cal.dayDate(date));
+  const [first, last] = range(view, date);
+  return utc({ day: 'numeric', month: 'short', year: 'numeric' }).formatRange(cal.dayDate(first), cal.dayDate(last));
+}
 
 export function renderVisits(root, params) {
-  const start = params.get('week') ? mondayOf(new Date(`${params.get('week')}T00:00`)) : mondayOf(new Date());
-  const move = (days) => {
-    location.hash = `#/visits?week=${isoDate(addDays(start, days))}`;
+  const state = {
+    view: VIEWS.includes(params.get('view')) ? params.get('view') : 'week',
+    date: [params.get('date'), params.get('week')].find(cal.isDay) || null,
+    operator: params.get('operator') || '',
+    visit: params.get('visit') || '',
   };
-  const dayFmt = new Intl.DateTimeFormat(locale(), { weekday: 'long', day: 'numeric', month: 'short' });
+  let zone = null;
+  let events = new Map(); // id -> calendar event of the shown period
+  let loadSeq = 0;
+  let dragged = null;
+  let createFormEl = null;
+  const dayFmt = new Intl.DateTimeFormat(locale(), { weekday: 'long', day: 'numeric', month: 'short', timeZone: 'UTC' });
+  const keys = t('visits.keys').split(',');
 
-  const grid = h('div', { class: 'week', 'aria-busy': 'true' });
+  const grid = h('div', { class: 'visits-grid', 'aria-busy': 'true' });
   const summary = h('p', { class: 'muted', role: 'status' });
-  clear(root).append(
+  const dropStatus = h('div', { class: 'panel-status', role: 'status', 'aria-live': 'polite' });
+  const period = h('p', { class: 'period', 'aria-live': 'polite' });
+  const side = h('div', { class: 'visits-side' });
+  const viewButtons = VIEWS.map((v) => h('button', { type: 'button', 'data-view': v, onclick: () => go({ view: v }) }, t(`visits.view.${v}`)));
+  const technician = h('select', { onchange: () => go({ operator: technician.value }) }, h('option', { value: '' }, t('visits.filter.all')));
+
+  const hashFor = (s) => {
+    const q = new URLSearchParams({ view: s.view, date: s.date });
+    if (s.operator) q.set('operator', s.operator);
+    if (s.visit) q.set('visit', s.visit);
+    return `#/visits?${q}`;
+  };
+  /** Change view, date or filter: a new history entry, the grid reloads in place. */
+  function go(change, focusDay = null) {
+    Object.assign(state, change);
+    history.pushState(null, '', hashFor(state));
+    load(focusDay);
+  }
+  const remember = () => history.replaceState(null, '', hashFor(state));
+
+  const screen = h('div', { class: 'visits-screen' });
+  clear(root).append(screen);
+  screen.append(
     h('h1', {}, t('visits.title')),
     h(
       'div',
-      { class: 'week-nav' },
-      h('button', { type: 'button', class: 'secondary', onclick: () => move(-7) }, `← ${t('visits.prev')}`),
-      h('button', { type: 'button', class: 'secondary', onclick: () => { location.hash = '#/visits'; } }, t('visits.today')),
-      h('button', { type: 'button', class: 'secondary', onclick: () => move(7) }, `${t('visits.next')} →`),
+      { class: 'visits-toolbar' },
+      h('div', { class: 'tabs', role: 'group', 'aria-label': t('visits.view.label') }, viewButtons),
+      h(
+        'div',
+        { class: 'week-nav' },
+        h('button', { type: 'button', class: 'secondary', 'data-nav': 'prev', onclick: () => go({ date: step(state.view, state.date, -1) }) }, `← ${t('visits.prev')}`),
+        h('button', { type: 'button', class: 'secondary', 'data-nav': 'today', onclick: () => go({ date: cal.todayIn(zone) }) }, t('visits.today')),
+        h('button', { type: 'button', class: 'secondary', 'data-nav': 'next', onclick: () => go({ date: step(state.view, state.date, 1) }) }, `${t('visits.next')} →`),
+      ),
+      field('visits-technician', t('visits.filter.technician'), technician),
+      h('button', { type: 'button', class: 'new-visit', onclick: () => openCreate() }, t('visits.new')),
     ),
+    period,
     summary,
-    grid,
+    h('p', { class: 'muted small shortcuts' }, t('visits.shortcuts')),
+    dropStatus,
+    h('div', { class: 'visits-layout' }, h('div', { class: 'visits-main' }, grid), side),
+    feedSection(),
   );
 
-  api('/visits/calendar', { query: { from: utcMidnight(start, -1).toISOString(), to: utcMidnight(start, 8).toISOString() } })
-    .then((cal) => {
-      const timeFmt = new Intl.DateTimeFormat(locale(), { hour: '2-digit', minute: '2-digit', timeZone: cal.timezone });
-      const byDay = new Map(cal.days.map((d) => [d.date, d.events]));
-      const week = Array.from({ length: 7 }, (_, i) => addDays(start, i));
-      const shown = week.reduce((n, day) => n + (byDay.get(isoDate(day)) || []).length, 0);
-      summary.textContent = t('visits.total', { n: formatNumber(shown) });
-      grid.setAttribute('aria-busy', 'false');
-      for (const day of week) {
-        const events = byDay.get(isoDate(day)) || [];
-        grid.append(
-          h(
-            'section',
-            { class: 'day', 'aria-label': dayFmt.format(day) },
-            h('h2', {}, dayFmt.format(day)),
-            events.length
-              ? h(
-                  'ul',
-                  {},
-                  events.map((ev) =>
-                    h(
-                      'li',
-                      { class: `visit state-${ev.state}` },
-                      h('time', { datetime: ev.start }, `${timeFmt.format(new Date(ev.start))}–${timeFmt.format(new Date(ev.end))}`),
-                      h('div', { class: 'visit-title' }, ev.title),
-                      h('div', { class: 'muted' }, [ev.client_name, ev.operator_name].filter(Boolean).join(' · ')),
-                      ev.ticket_id ? h('a', { href: `#/tickets/${ev.ticket_id}` }, `#${ev.ticket_id}`) : null,
-                    ),
-                  ),
-                )
-              : h('p', { class: 'muted' }, t('visits.none')),
-          ),
+  // -- the grid ---------------------------------------------------------------------------
+
+  function visitItem(ev, compact) {
+    const timeFmt = new Intl.DateTimeFormat(locale(), { hour: '2-digit', minute: '2-digit', timeZone: zone });
+    const movable = lifecycle.reschedulable.includes(ev.state) && canChange(ev);
+    const shown = compact
+      ? timeFmt.format(new Date(ev.start))
+      : `${timeFmt.format(new Date(ev.start))}–${timeFmt.format(new Date(ev.end))}`;
+    const li = h(
+      'li',
+      { class: `visit state-${ev.state}`, draggable: movable ? 'true' : null, 'data-visit-id': ev.id },
+      h(
+        'button',
+        { type: 'button', class: 'visit-open', 'data-visit-open': ev.id, onclick: () => openVisit(ev.id) },
+        h('time', { datetime: ev.start }, shown),
+        h('span', { class: 'visit-title' }, ev.client_name),
+        compact ? null : h('span', { class: 'muted visit-who' }, ev.operator_name || t('visits.panel.nobody')),
+        compact ? null : stateBadge(ev.state),
+      ),
+      !compact && ev.ticket_id ? h('a', { href: `#/tickets/${ev.ticket_id}` }, t('visits.ticketLink', { id: ev.ticket_id })) : null,
+    );
+    if (movable) {
+      li.addEventListener('dragstart', (e) => {
+        dragged = ev;
+        e.dataTransfer.setData('text/plain', String(ev.id));
+        e.dataTransfer.effectAllowed = 'move';
+        li.classList.add('dragging');
+      });
+      li.addEventListener('dragend', () => {
+        dragged = null;
+        li.classList.remove('dragging');
+      });
+    }
+    return li;
+  }
+
+  const list = (evs, compact) => h('ul', {}, evs.map((ev) => visitItem(ev, compact)));
+
+  function dayLink(day, label, current) {
+    return h(
+      'button',
+      { type: 'button', class: 'link day-link', 'data-day': day, tabindex: current ? '0' : '-1', 'aria-label': dayFmt.format(cal.dayDate(day)), onclick: () => go({ view: 'day', date: day }, day) },
+      label,
+    );
+  }
+
+  function weekView(byDay, days) {
+    return h(
+      'div',
+      { class: 'week' },
+      days.map((day) => {
+        const evs = byDay.get(day) || [];
+        return h(
+          'section',
+          { class: `day${day === cal.todayIn(zone) ? ' today' : ''}`, 'aria-label': dayFmt.format(cal.dayDate(day)), 'data-drop-date': day },
+          h('h2', {}, dayLink(day, dayFmt.format(cal.dayDate(day)), day === state.date)),
+          evs.length ? list(evs, false) : h('p', { class: 'muted' }, t('visits.none')),
         );
-      }
-    })
-    .catch((err) => {
+      }),
+    );
+  }
+
+  function dayView(byDay, day) {
+    const evs = byDay.get(day) || [];
+    const hours = evs.map((ev) => Number(cal.zoned(ev.start, zone).time.slice(0, 2)));
+    const from = Math.min(7, ...hours);
+    const to = Math.max(19, ...hours);
+    const slots = [];
+    for (let hour = from; hour <= to; hour += 1) {
+      const time = cal.clock(hour * 60);
+      const here = evs.filter((ev) => Number(cal.zoned(ev.start, zone).time.slice(0, 2)) === hour);
+      slots.push(h('li', { class: 'slot', 'data-drop-date': day, 'data-drop-time': time }, h('span', { class: 'slot-time' }, time), here.length ? list(here, false) : null));
+    }
+    return h(
+      'div',
+      { class: 'dayview' },
+      h('section', { class: 'day', 'aria-label': dayFmt.format(cal.dayDate(day)) }, h('h2', {}, dayLink(day, dayFmt.format(cal.dayDate(day)), true)), h('ol', { class: 'slots' }, slots)),
+    );
+  }
+
+  function monthView(byDay, days) {
+    const month = state.date.slice(0, 7);
+    const head = new Intl.DateTimeFormat(locale(), { weekday: 'short', timeZone: 'UTC' });
+    return h(
+      'div',
+      { class: 'month' },
+      days.slice(0, 7).map((day) => h('div', { class: 'month-head', 'aria-hidden': 'true' }, head.format(cal.dayDate(day)))),
+      days.map((day) => {
+        const evs = byDay.get(day) || [];
+        const more = evs.length - MONTH_SHOWN;
+        const classes = ['month-cell', day.slice(0, 7) === month ? '' : 'other-month', day === cal.todayIn(zone) ? 'today' : ''];
+        return h(
+          'section',
+          { class: classes.join(' ').trim(), 'aria-label': dayFmt.format(cal.dayDate(day)), 'data-drop-date': day },
+          h('h2', {}, dayLink(day, String(Number(day.slice(8))), day === state.date)),
+          evs.length ? list(evs.slice(0, MONTH_SHOWN), true) : null,
+          more > 0 ? h('button', { type: 'button', class: 'link more', onclick: () => go({ view: 'day', date: day }, day) }, t('visits.more', { n: more })) : null,
+        );
+      }),
+    );
+  }
+
+  async function load(focusDay = null) {
+    const mine = ++loadSeq;
+    for (const b of viewButtons) b.setAttribute('aria-pressed', String(b.dataset.view === state.view));
+    technician.value = state.operator;
+    const [first, last] = range(state.view, state.date);
+    period.textContent = periodLabel(state.view, state.date);
+    grid.setAttribute('aria-busy', 'true');
+    const query = {
+      from: cal.toInstant(first, '00:00', zone).toISOString(),
+      to: cal.toInstant(cal.addDays(last, 1), '00:00', zone).toISOString(),
+      operator_id: state.operator || undefined,
+    };
+    let answer;
+    try {
+      answer = await api('/visits/calendar', { query });
+    } catch (err) {
+      if (mine !== loadSeq) return;
+      grid.setAttribute('aria-busy', 'false');
+      clear(grid).append(h('p', { class: 'error' }, t('error.generic', { detail: err.message })));
+      return;
+    }
+    if (mine !== loadSeq) return;
+    const byDay = new Map(answer.days.map((d) => [d.date, d.events]));
+    events = new Map(answer.days.flatMap((d) => d.events.map((ev) => [ev.id, ev])));
+    const days = [];
+    for (let day = first; day <= last; day = cal.addDays(day, 1)) days.push(day);
+    const inView = state.view === 'month' ? days.filter((d) => d.slice(0, 7) === state.date.slice(0, 7)) : days;
+    const n = inView.reduce((sum, day) => sum + (byDay.get(day) || []).length, 0);
+    summary.textContent = t(`visits.total.${state.view}${n === 1 ? '.one' : ''}`, { n: formatNumber(n) });
+    const view = state.view === 'day' ? dayView(byDay, state.date) : state.view === 'week' ? weekView(byDay, days) : monthView(byDay, days);
+    clear(grid).append(view);
+    grid.setAttribute('aria-busy', 'false');
+    if (focusDay) grid.querySelector(`[data-day="${focusDay}"]`)?.focus();
+  }
+
+  // -- keyboard -----------------------------------------------------------------------------
+
+  grid.addEventListener('keydown', (e) => {
+    const link = e.target.closest?.('.day-link');
+    if (!link || e.altKey || e.ctrlKey || e.metaKey) return;
+    const moves = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: -7, ArrowDown: 7 };
+    if (!(e.key in moves) || state.view === 'day') return;
+    e.preventDefault();
+    const target = cal.addDays(link.dataset.day, moves[e.key]);
+    const next = grid.querySelector(`[data-day="${target}"]`);
+    if (next) {
+      for (const b of grid.querySelectorAll('.day-link')) b.tabIndex = -1;
+      next.tabIndex = 0;
+      state.date = target;
+      remember();
+      next.focus();
+    } else {
+      go({ date: target }, target); // past the shown days: the next period, same day focused
+    }
+  });
+
+  screen.addEventListener('keydown', (e) => {
+    if (e.altKey || e.ctrlKey || e.metaKey || !zone) return;
+    if (e.target.closest?.('input, select, textarea, form, .visit-panel, summary, details')) return;
+    const [kDay, kWeek, kMonth, kToday, kNew] = keys;
+    const key = e.key.toLowerCase();
+    const to = (change) => () => {
+      go(change, change.date || state.date); // the keyboard stays on the (new) day
+    };
+    const actions = {
+      pageup: to({ date: step(state.view, state.date, -1) }),
+      pagedown: to({ date: step(state.view, state.date, 1) }),
+      [kDay]: to({ view: 'day' }),
+      [kWeek]: to({ view: 'week' }),
+      [kMonth]: to({ view: 'month' }),
+      [kToday]: to({ date: cal.todayIn(zone) }),
+      [kNew]: () => openCreate(),
+    };
+    if (!actions[key]) return;
+    e.preventDefault();
+    actions[key]();
+  });
+
+  // -- drag and drop: a visit dropped on a day keeps its time; on an hour of the day view,
+  // it starts at that hour. Keyboard users move visits with the form in the panel. ---------
+
+  const dropTarget = (e) => (dragged ? e.target.closest?.('[data-drop-date]') : null);
+  grid.addEventListener('dragover', (e) => {
+    const target = dropTarget(e);
+    if (!target) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = 'move';
+    for (const el of grid.querySelectorAll('.drop-target')) if (el !== target) el.classList.remove('drop-target');
+    target.classList.add('drop-target');
+  });
+  grid.addEventListener('dragleave', (e) => e.target.closest?.('[data-drop-date]')?.classList.remove('drop-target'));
+  grid.addEventListener('drop', async (e) => {
+    const target = dropTarget(e);
+    const ev = dragged;
+    if (!target) return;
+    e.preventDefault();
+    target.classList.remove('drop-target');
+    dragged = null;
+    const from = cal.zoned(ev.start, zone);
+    const minutes = Math.round((Date.parse(ev.end) - Date.parse(ev.start)) / 60_000);
+    const day = target.dataset.dropDate;
+    const time = target.dataset.dropTime || from.time;
+    if (day === from.day && time === from.time) return;
+    const start = cal.toInstant(day, time, zone);
+    const end = new Date(start.getTime() + minutes * 60_000);
+    const slot = { day, start: time, end: cal.zoned(end, zone).time };
+    try {
+      await api(`/visits/${ev.id}/reschedule`, { method: 'POST', body: { scheduled_start: start.toISOString(), scheduled_end: end.toISOString() } });
+      dropStatus.textContent = t('visits.dropped', { id: ev.id, when: new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short', timeZone: zone }).format(start) });
+      await load();
+      if (state.visit === String(ev.id)) openVisit(ev.id, { message: t('visits.done.moved') });
+    } catch (err) {
+      dropStatus.textContent = t('visits.dropRefused', { id: ev.id });
+      openVisit(ev.id, { slot, slotError: err });
+    }
+  });
+
+  // -- the side: one visit, or the booking form ---------------------------------------------
+
+  function closeSide() {
+    const id = state.visit;
+    createFormEl?.stop?.();
+    createFormEl = null;
+    clear(side);
+    screen.classList.remove('with-side');
+    state.visit = '';
+    remember();
+    (grid.querySelector(`[data-visit-open="${id}"]`) || screen.querySelector('.new-visit'))?.focus();
+  }
+
+  async function openVisit(id, outcome = {}) {
+    let visit;
+    try {
+      visit = await api(`/visits/${id}`);
+    } catch (err) {
+      dropStatus.textContent = t('error.generic', { detail: err.message });
+      return;
+    }
+    const people = await operators().catch(() => []);
+    const ev = events.get(visit.id);
+    const client = ev?.client_name || (await api(`/clients/${visit.client_id}`).then((c) => c.name, () => null));
+    const names = { client, operator: ev?.operator_name || people.find((p) => p.id === visit.operator_id)?.name };
+    const ctx = {
+      zone,
+      lifecycle,
+      close: closeSide,
+      refresh: async (vid, next) => {
+        await load();
+        await openVisit(vid, next);
+      },
+    };
+    createFormEl = null;
+    side.replaceChildren(visitPanel({ visit, names, ctx, ...outcome }));
+    screen.classList.add('with-side');
+    state.visit = String(visit.id);
+    remember();
+    side.querySelector('#visit-panel-title')?.focus();
+  }
+
+  function openCreate() {
+    const start = state.view === 'day' || state.date >= cal.todayIn(zone) ? state.date : cal.todayIn(zone);
+    createFormEl = createForm({
+      zone,
+      slot: { day: start, start: '09:00', end: '10:00' },
+      onClose: closeSide,
+      onDone: async (visit) => {
+        const day = cal.zoned(visit.scheduled_start, zone).day;
+        const [first, last] = range(state.view, state.date);
+        if (day < first || day > last) {
+          state.date = day;
+          history.pushState(null, '', hashFor(state));
+        }
+        await load();
+        const who = (await operators().catch(() => [])).find((p) => p.id === visit.operator_id)?.name || '';
+        openVisit(visit.id, { message: t('visits.done.created', { id: visit.id, who }) });
+      },
+    });
+    side.replaceChildren(createFormEl);
+    screen.classList.add('with-side');
+    state.visit = '';
+    remember();
+    side.querySelector('#visit-client-q')?.focus();
+  }
+
+  // -- start, live updates, cleanup ----------------------------------------------------------
+
+  let reloadTimer = 0;
+  const stream = openStream((event) => {
+    if (!event.kind.startsWith('visit.') || !zone) return;
+    clearTimeout(reloadTimer);
+    reloadTimer = setTimeout(() => load(), 400);
+  });
+
+  (async () => {
+    try {
+      [zone, lifecycle] = await Promise.all([learnZone(), lifecycle ? Promise.resolve(lifecycle) : api('/visits/lifecycle')]);
+    } catch (err) {
       grid.setAttribute('aria-busy', 'false');
       grid.append(h('p', { class: 'error' }, t('error.generic', { detail: err.message })));
-    });
-  return () => {};
+      return;
+    }
+    state.date = state.date || cal.todayIn(zone);
+    remember();
+    operators()
+      .then((people) => {
+        for (const p of people) technician.append(h('option', { value: p.id }, p.name));
+        technician.value = state.operator;
+      })
+      .catch(() => {});
+    await load();
+    if (state.visit) openVisit(state.visit);
+  })();
+
+  return () => {
+    stream.close();
+    clearTimeout(reloadTimer);
+    createFormEl?.stop?.();
+    loadSeq += 1; // answers still on their way find nothing to draw
+  };
 }
