@@ -9,12 +9,12 @@ import { formatNumber, locale, t } from './i18n.js';
 import { openStream } from './stream.js';
 import { feedSection } from './visit_feed.js';
 import { createForm } from './visit_form.js';
-import { canChange, stateBadge, visitPanel } from './visit_panel.js';
+import { visitPanel } from './visit_panel.js';
+import { dayView, monthView, weekView } from './visit_views.js';
 import * as cal from './visit_time.js';
 import './visits_strings.js';
 
 const VIEWS = ['day', 'week', 'month'];
-const MONTH_SHOWN = 3; // visits listed in a month cell; the rest behind "+N more"
 let deskZone = null; // the API's `timezone`, learned once per page
 let lifecycle = null;
 
@@ -112,114 +112,12 @@ export function renderVisits(root, params) {
     feedSection(),
   );
 
-  // -- the grid ---------------------------------------------------------------------------
-
-  function visitItem(ev, compact) {
-    const timeFmt = new Intl.DateTimeFormat(locale(), { hour: '2-digit', minute: '2-digit', timeZone: zone });
-    const movable = lifecycle.reschedulable.includes(ev.state) && canChange(ev);
-    const shown = compact
-      ? timeFmt.format(new Date(ev.start))
-      : `${timeFmt.format(new Date(ev.start))}–${timeFmt.format(new Date(ev.end))}`;
-    const li = h(
-      'li',
-      { class: `visit state-${ev.state}`, draggable: movable ? 'true' : null, 'data-visit-id': ev.id },
-      h(
-        'button',
-        { type: 'button', class: 'visit-open', 'data-visit-open': ev.id, onclick: () => openVisit(ev.id) },
-        h('time', { datetime: ev.start }, shown),
-        h('span', { class: 'visit-title' }, ev.client_name),
-        compact ? null : h('span', { class: 'muted visit-who' }, ev.operator_name || t('visits.panel.nobody')),
-        compact ? null : stateBadge(ev.state),
-      ),
-      !compact && ev.ticket_id ? h('a', { href: `#/tickets/${ev.ticket_id}` }, t('visits.ticketLink', { id: ev.ticket_id })) : null,
-    );
-    if (movable) {
-      li.addEventListener('dragstart', (e) => {
-        dragged = ev;
-        e.dataTransfer.setData('text/plain', String(ev.id));
-        e.dataTransfer.effectAllowed = 'move';
-        li.classList.add('dragging');
-      });
-      li.addEventListener('dragend', () => {
-        dragged = null;
-        li.classList.remove('dragging');
-      });
-    }
-    return li;
-  }
-
-  const list = (evs, compact) => h('ul', {}, evs.map((ev) => visitItem(ev, compact)));
-
-  function dayLink(day, label, current) {
-    return h(
-      'button',
-      { type: 'button', class: 'link day-link', 'data-day': day, tabindex: current ? '0' : '-1', 'aria-label': dayFmt.format(cal.dayDate(day)), onclick: () => go({ view: 'day', date: day }, day) },
-      label,
-    );
-  }
-
-  function weekView(byDay, days) {
-    return h(
-      'div',
-      { class: 'week' },
-      days.map((day) => {
-        const evs = byDay.get(day) || [];
-        return h(
-          'section',
-          { class: `day${day === cal.todayIn(zone) ? ' today' : ''}`, 'aria-label': dayFmt.format(cal.dayDate(day)), 'data-drop-date': day },
-          h('h2', {}, dayLink(day, dayFmt.format(cal.dayDate(day)), day === state.date)),
-          evs.length ? list(evs, false) : h('p', { class: 'muted' }, t('visits.none')),
-        );
-      }),
-    );
-  }
-
-  function dayView(byDay, day) {
-    const evs = byDay.get(day) || [];
-    const hours = evs.map((ev) => Number(cal.zoned(ev.start, zone).time.slice(0, 2)));
-    const from = Math.min(7, ...hours);
-    const to = Math.max(19, ...hours);
-    const slots = [];
-    for (let hour = from; hour <= to; hour += 1) {
-      const time = cal.clock(hour * 60);
-      const here = evs.filter((ev) => Number(cal.zoned(ev.start, zone).time.slice(0, 2)) === hour);
-      slots.push(h('li', { class: 'slot', 'data-drop-date': day, 'data-drop-time': time }, h('span', { class: 'slot-time' }, time), here.length ? list(here, false) : null));
-    }
-    return h(
-      'div',
-      { class: 'dayview' },
-      h('section', { class: 'day', 'aria-label': dayFmt.format(cal.dayDate(day)) }, h('h2', {}, dayLink(day, dayFmt.format(cal.dayDate(day)), true)), h('ol', { class: 'slots' }, slots)),
-    );
-  }
-
-  function monthView(byDay, days) {
-    const month = state.date.slice(0, 7);
-    const head = new Intl.DateTimeFormat(locale(), { weekday: 'short', timeZone: 'UTC' });
-    return h(
-      'div',
-      { class: 'month' },
-      days.slice(0, 7).map((day) => h('div', { class: 'month-head', 'aria-hidden': 'true' }, head.format(cal.dayDate(day)))),
-      days.map((day) => {
-        const evs = byDay.get(day) || [];
-        const more = evs.length - MONTH_SHOWN;
-        const classes = ['month-cell', day.slice(0, 7) === month ? '' : 'other-month', day === cal.todayIn(zone) ? 'today' : ''];
-        return h(
-          'section',
-          { class: classes.join(' ').trim(), 'aria-label': dayFmt.format(cal.dayDate(day)), 'data-drop-date': day },
-          h('h2', {}, dayLink(day, String(Number(day.slice(8))), day === state.date)),
-          evs.length ? list(evs.slice(0, MONTH_SHOWN), true) : null,
-          more > 0 ? h('button', { type: 'button', class: 'link more', onclick: () => go({ view: 'day', date: day }, day) }, t('visits.more', { n: more })) : null,
-        );
-      }),
-    );
-  }
-
   async function load(focusDay = null) {
     const mine = ++loadSeq;
     for (const b of viewButtons) b.setAttribute('aria-pressed', String(b.dataset.view === state.view));
     technician.value = state.operator;
     const [first, last] = range(state.view, state.date);
-    period.textContent = periodLabel(state.view, state.date);
+    period.replaceChildren(periodLabel(state.view, state.date), h('span', { class: 'zone' }, t('visits.zone', { zone })));
     grid.setAttribute('aria-busy', 'true');
     const query = {
       from: cal.toInstant(first, '00:00', zone).toISOString(),
@@ -243,7 +141,19 @@ export function renderVisits(root, params) {
     const inView = state.view === 'month' ? days.filter((d) => d.slice(0, 7) === state.date.slice(0, 7)) : days;
     const n = inView.reduce((sum, day) => sum + (byDay.get(day) || []).length, 0);
     summary.textContent = t(`visits.total.${state.view}${n === 1 ? '.one' : ''}`, { n: formatNumber(n) });
-    const view = state.view === 'day' ? dayView(byDay, state.date) : state.view === 'week' ? weekView(byDay, days) : monthView(byDay, days);
+    const ctx = {
+      zone,
+      lifecycle,
+      state,
+      dayFmt,
+      open: (id) => openVisit(id),
+      openDay: (day) => go({ view: 'day', date: day }, day),
+      drag: (ev) => {
+        dragged = ev;
+      },
+    };
+    const build = { day: () => dayView(ctx, byDay, state.date), week: () => weekView(ctx, byDay, days), month: () => monthView(ctx, byDay, days) };
+    const view = build[state.view]();
     clear(grid).append(view);
     grid.setAttribute('aria-busy', 'false');
     if (focusDay) grid.querySelector(`[data-day="${focusDay}"]`)?.focus();
