@@ -111,7 +111,7 @@ def test_supervisor_creates_searches_and_reads_a_client(new_page, base_url, staf
     expect(calls).to_contain_text(staff.operator.name)
     expect(page.locator('[data-section="visits"] tr[data-visit]')).to_contain_text("Programada")
     expect(page.locator('[data-section="csat"] tr[data-answer]')).to_contain_text("Muy amables")
-    expect(page.locator(".csat-average")).to_have_text("4 de 5 · 1 respuestas")
+    expect(page.locator(".csat-average")).to_have_text("4 de 5 · 1 respuesta")
     expect(page.get_by_role("button", name="Eliminar cliente")).to_be_visible()
     screenshot(page, "client-profile-es")
 
@@ -136,13 +136,13 @@ def test_supervisor_creates_searches_and_reads_a_client(new_page, base_url, staf
     # English.
     page.locator("[data-lang-toggle]").first.click()
     expect(page.locator('[data-section="calls"] tr[data-call]')).to_contain_text("Inbound")
-    expect(page.locator(".csat-average")).to_have_text("4 of 5 · 1 answers")
+    expect(page.locator(".csat-average")).to_have_text("4 of 5 · 1 answer")
     screenshot(page, "client-profile-en")
     page.goto(f"{base_url}/#/clients?q=acme")
-    expect(page.locator("#clients-count")).to_have_text("1 clients")
+    expect(page.locator("#clients-count")).to_have_text("1 client")
     screenshot(page, "clients-en")
     page.locator("[data-lang-toggle]").first.click()
-    expect(page.locator("#clients-count")).to_have_text("1 clientes")
+    expect(page.locator("#clients-count")).to_have_text("1 cliente")
     screenshot(page, "clients-es")
 
 

@@ -20,6 +20,7 @@ import {
   localInputValue,
   pager,
   parseDuration,
+  plural,
   problemText,
   setFieldError,
   showErrors,
@@ -34,6 +35,7 @@ extend({
     'calls.log': 'Registrar',
     'calls.logged': 'Llamada registrada.',
     'calls.count': '{n} llamadas',
+    'calls.count.one': '{n} llamada',
     'calls.mine': 'Solo mis llamadas',
     'calls.from': 'Desde',
     'calls.to': 'Hasta',
@@ -62,6 +64,7 @@ extend({
     'calls.log': 'Log',
     'calls.logged': 'Call logged.',
     'calls.count': '{n} calls',
+    'calls.count.one': '{n} call',
     'calls.mine': 'Only my calls',
     'calls.from': 'From',
     'calls.to': 'To',
@@ -162,7 +165,7 @@ function renderList(root, params) {
     .then(async ([page, ops]) => {
       const clients = await clientNames(page.items.map((c) => c.client_id));
       body.setAttribute('aria-busy', 'false');
-      body.append(h('p', { class: 'muted', id: 'calls-count' }, t('calls.count', { n: formatNumber(page.total) })));
+      body.append(h('p', { class: 'muted', id: 'calls-count' }, plural('calls.count', page.total)));
       if (!page.items.length) {
         body.append(h('p', { class: 'empty' }, t('ppl.empty')));
         return;

@@ -4,7 +4,7 @@
 import { api, operators } from './api.js';
 import { h } from './dom.js';
 import { extend, formatDateTime, formatNumber, t } from './i18n.js';
-import { pager, problemText, table, formatSeconds } from './people_common.js';
+import { formatSeconds, pager, plural, problemText, table } from './people_common.js';
 import { OPEN_STATES, priorityBadge, stateBadge } from './ticket_common.js';
 
 extend({
@@ -17,6 +17,7 @@ extend({
     'cp.csat': 'Satisfacción (CSAT)',
     'cp.csatAvg': 'CSAT promedio',
     'cp.csatOf': '{avg} de 5 · {n} respuestas',
+    'cp.csatOf.one': '{avg} de 5 · {n} respuesta',
     'cp.csatNone': 'Sin respuestas de satisfacción todavía.',
     'cp.score': '{n} de 5',
     'cp.scoreRow': '{score} ★',
@@ -33,6 +34,7 @@ extend({
     'cp.csat': 'Satisfaction (CSAT)',
     'cp.csatAvg': 'Average CSAT',
     'cp.csatOf': '{avg} of 5 · {n} answers',
+    'cp.csatOf.one': '{avg} of 5 · {n} answer',
     'cp.csatNone': 'No satisfaction answers yet.',
     'cp.score': '{n} of 5',
     'cp.scoreRow': '{score} ★',
@@ -147,7 +149,7 @@ export function clientSections(client) {
     setFigure('csat', r.average === null ? '—' : formatNumber(r.average, { maximumFractionDigits: 1 }));
     if (!r.responses) return [h('p', { class: 'empty' }, t('cp.csatNone'))];
     return [
-      h('p', { class: 'csat-average', 'data-csat-average': r.average }, t('cp.csatOf', { avg: formatNumber(r.average, { maximumFractionDigits: 2 }), n: formatNumber(r.responses) })),
+      h('p', { class: 'csat-average', 'data-csat-average': r.average }, plural('cp.csatOf', r.responses, { avg: formatNumber(r.average, { maximumFractionDigits: 2 }) })),
       h(
         'ul',
         { class: 'csat-bars' },

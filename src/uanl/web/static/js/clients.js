@@ -3,7 +3,7 @@
 
 import { api } from './api.js';
 import { clear, field, h, select, toast } from './dom.js';
-import { extend, formatDateTime, formatNumber, t } from './i18n.js';
+import { extend, formatDateTime, t } from './i18n.js';
 import {
   LANGUAGES,
   TIERS,
@@ -14,6 +14,7 @@ import {
   hashWith,
   isLead,
   pager,
+  plural,
   problemText,
   showErrors,
   table,
@@ -30,6 +31,7 @@ extend({
     'clients.search': 'Nombre, contacto, correo o RFC exacto',
     'clients.tier': 'Nivel',
     'clients.count': '{n} clientes',
+    'clients.count.one': '{n} cliente',
     'clients.col.name': 'Nombre',
     'clients.col.contact': 'Contacto',
     'clients.col.email': 'Correo',
@@ -64,6 +66,7 @@ extend({
     'clients.search': 'Name, contact, exact e-mail or RFC',
     'clients.tier': 'Tier',
     'clients.count': '{n} clients',
+    'clients.count.one': '{n} client',
     'clients.col.name': 'Name',
     'clients.col.contact': 'Contact',
     'clients.col.email': 'E-mail',
@@ -131,7 +134,7 @@ function renderList(root, params) {
   api('/clients', { query: { q: q || undefined, tier: tier || undefined, limit: PAGE_SIZE, offset, sort: 'name' } })
     .then((page) => {
       body.setAttribute('aria-busy', 'false');
-      body.append(h('p', { class: 'muted', id: 'clients-count' }, t('clients.count', { n: formatNumber(page.total) })));
+      body.append(h('p', { class: 'muted', id: 'clients-count' }, plural('clients.count', page.total)));
       if (!page.items.length) {
         body.append(h('p', { class: 'empty' }, t('ppl.empty')));
         return;

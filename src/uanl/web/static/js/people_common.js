@@ -170,6 +170,9 @@ extend({
 export const isAdmin = () => me()?.role === 'admin';
 export const isLead = () => ['admin', 'supervisor'].includes(me()?.role);
 
+/** `key` for n, or `key.one` when n is 1 (Spanish and English need nothing finer). */
+export const plural = (key, n, vars = {}) => t(n === 1 ? `${key}.one` : key, { n: formatNumber(n), ...vars });
+
 /** Options for select(): an enum's values with their words (and an "any" first if asked). */
 export function enumOptions(values, prefix, any = false) {
   const opts = values.map((v) => ({ value: v, label: t(`${prefix}.${v}`) }));
