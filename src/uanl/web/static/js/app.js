@@ -96,7 +96,7 @@ function route() {
     return;
   }
   $('#topbar').hidden = false;
-  $('#whoami').textContent = `${me().name} (${me().role})`;
+  $('#whoami').textContent = `${me().name} (${t(`role.${me().role}`)})`;
   const { parts, params } = parseHash();
   const [page, id] = parts;
   const screen = page && page !== 'login' ? page : 'dashboard';
