@@ -1,11 +1,32 @@
-// The ticket detail page: facts, state, assignment, replies and notes, history.
+// The ticket detail page: facts, SLA, editing, state, assignment, replies and notes, history;
+// keyboard shortcuts and a notice when someone else changes the ticket.
 
 import { ApiError, api, me, operators, ticketLifecycle } from './api.js';
 import { clear, field, h, select, toast } from './dom.js';
 import { formatDateTime, t, tOr } from './i18n.js';
-import { isLead, priorityBadge, stateBadge } from './ticket_common.js';
+import { bindShortcuts, shortcutsButton } from './shortcuts.js';
+import { openStream } from './stream.js';
+import { canWork, clientsById, isLead, priorityBadge, slaBadge, stateBadge } from './ticket_common.js';
+import { editTicketForm } from './ticket_form.js';
+import './workspace_i18n.js';
 
 const HOUR_MS = 3_600_000;
+const OWN_ECHO_MS = 1500;
+const TICKET_EVENTS = new Set(['ticket.updated', 'ticket.state_changed', 'ticket.assigned', 'ticket.escalated']);
+
+let focusReply = false;
+/** The next ticket page opens with the reply box focused (the inbox's "r"). */
+export const replyNext = () => {
+  focusReply = true;
+};
+
+const HELP = () => [
+  ['r', t('keys.replyHere')],
+  ['a', t('keys.assignMe')],
+  ['e', t('keys.edit')],
+  ['u', t('keys.back')],
+  ['?', t('keys.help')],
+];
 
 /** The states this ticket may move to now, as GET /tickets/lifecycle states them (reopening
  *  only within the window since resolved_at); a PATCH still has the last word. */
@@ -19,7 +40,10 @@ function nextStates(lifecycle, ticket) {
 
 export function renderTicket(root, id) {
   const status = h('p', { class: 'form-status', role: 'status', 'aria-live': 'polite' });
+  const notice = h('div', { class: 'live-notice', role: 'status', hidden: true });
   clear(root).append(h('p', {}, h('a', { href: '#/tickets' }, `← ${t('ticket.back')}`)), h('p', { 'aria-busy': 'true' }, '…'));
+  let loaded = null; // the ticket as shown (its version is what edits send)
+  let saving = 0; // own changes in flight: their live events are not news
 
   async function load() {
     const [ticket, comments, history, people, lifecycle] = await Promise.all([
@@ -30,10 +54,28 @@ export function renderTicket(root, id) {
       ticketLifecycle(),
     ]);
     const names = new Map(people.map((p) => [p.id, p.name]));
+    const named = history.flatMap((e) => [e.changes?.client_id].flat()).filter(Number.isInteger);
+    const clients = await clientsById([ticket.client_id, ...named]);
+    loaded = ticket;
+    notice.hidden = true;
+    const reload = async () => {
+      saving += 1;
+      try {
+        await load();
+      } finally {
+        saving -= 1;
+      }
+    };
     clear(root).append(
-      h('p', {}, h('a', { href: '#/tickets' }, `← ${t('ticket.back')}`)),
+      h(
+        'div',
+        { class: 'page-head' },
+        h('p', {}, h('a', { href: '#/tickets', 'aria-keyshortcuts': 'u' }, `← ${t('ticket.back')}`)),
+        shortcutsButton(),
+      ),
       h('h1', { id: 'ticket-title' }, `#${ticket.id} · ${ticket.title}`),
-      h('div', { class: 'badges' }, stateBadge(ticket.state), priorityBadge(ticket.priority)),
+      h('div', { class: 'badges' }, stateBadge(ticket.state), priorityBadge(ticket.priority), slaBadge(ticket)),
+      notice,
       status,
       h(
         'div',
@@ -44,28 +86,91 @@ export function renderTicket(root, id) {
           ticket.description ? h('p', { class: 'description' }, ticket.description) : null,
           h('h2', {}, t('ticket.comments')),
           commentList(comments),
-          replyForm(ticket, status, load),
+          replyForm(ticket, status, reload),
           h('h2', {}, t('ticket.history')),
-          historyList(history, names),
+          historyList(history, names, clients),
         ),
         h(
           'aside',
           { class: 'ticket-side', 'aria-label': t('ticket.details') },
-          details(ticket, names),
-          stateForm(ticket, nextStates(lifecycle, ticket), status, load),
-          assignForm(ticket, people, status, load),
+          details(ticket, names, clients),
+          canWork(ticket) ? editTicketForm(ticket, clients.get(ticket.client_id), reload) : null,
+          stateForm(ticket, nextStates(lifecycle, ticket), status, reload),
+          assignForm(ticket, people, status, reload),
         ),
       ),
     );
+    if (focusReply) {
+      focusReply = false;
+      root.querySelector('#reply-body')?.focus();
+    }
   }
+
+  async function assignToMe() {
+    if (!loaded) return;
+    if (!canWork(loaded)) {
+      toast(t('inbox.notYours', { id }), 'error');
+      return;
+    }
+    saving += 1;
+    try {
+      await patch(loaded, { assignee_id: me().id }, status, load, t('inbox.assignedToMe', { id }));
+    } finally {
+      saving -= 1;
+    }
+  }
+
+  const unbind = bindShortcuts(
+    {
+      r: () => root.querySelector('#reply-body')?.focus(),
+      a: () => assignToMe(),
+      e: () => {
+        const edit = root.querySelector('.edit-card');
+        if (!edit) return false;
+        edit.open = true;
+        edit.querySelector('input')?.focus();
+        return true;
+      },
+      u: () => {
+        location.hash = '#/tickets';
+      },
+    },
+    HELP(),
+  );
+
+  // Someone else changes this ticket: say so, without throwing away what is being typed.
+  // An own change also comes back as an event: look a moment later, once its reload is done.
+  let timer = 0;
+  const check = () =>
+    api(`/tickets/${id}`)
+      .then((now) => {
+        if (saving > 0 || now.version === loaded.version) return;
+        notice.replaceChildren(
+          h('span', {}, t('live.ticketChanged')),
+          ' ',
+          h('button', { type: 'button', class: 'secondary', onclick: () => load() }, t('form.reload')),
+        );
+        notice.hidden = false;
+      })
+      .catch(() => {});
+  const stream = openStream(({ kind, data }) => {
+    const picture = data?.data ?? {}; // the event's envelope carries the ticket's picture
+    if (!TICKET_EVENTS.has(kind) || picture.id !== id || !loaded) return;
+    clearTimeout(timer);
+    timer = setTimeout(check, OWN_ECHO_MS);
+  });
 
   load().catch((err) => {
     root.append(h('p', { class: 'error' }, t('error.generic', { detail: err.message })));
   });
-  return () => {};
+  return () => {
+    unbind();
+    stream.close();
+    clearTimeout(timer);
+  };
 }
 
-function details(ticket, names) {
+function details(ticket, names, clients) {
   const row = (label, value) => [h('dt', {}, label), h('dd', {}, value ?? '—')];
   return h(
     'dl',
@@ -73,11 +178,13 @@ function details(ticket, names) {
     row(t('col.state'), t(`state.${ticket.state}`)),
     row(t('col.priority'), t(`priority.${ticket.priority}`)),
     row(t('ticket.category'), ticket.category),
+    row(t('col.client'), ticket.client_id ? clients.get(ticket.client_id) : null),
     row(t('col.assignee'), names.get(ticket.assignee_id) ?? (ticket.assignee_id ? `#${ticket.assignee_id}` : t('ticket.nobody'))),
     row(t('ticket.requester'), [ticket.requester_name, ticket.requester_email].filter(Boolean).join(' · ') || null),
+    row(t('form.tags'), ticket.tags.length ? ticket.tags.join(', ') : null),
     row(t('col.created'), formatDateTime(ticket.created_at)),
     row(t('col.due'), formatDateTime(ticket.resolution_due_at)),
-    row(t('ticket.sla'), ticket.sla_status),
+    row(t('ticket.sla'), ticket.sla_status ? tOr(`slaStatus.${ticket.sla_status}`, ticket.sla_status) : null),
   );
 }
 
@@ -192,13 +299,17 @@ function commentList(comments) {
   );
 }
 
-function describeChanges(changes, names) {
+function describeChanges(changes, names, clients) {
   const ISO = /^\d{4}-\d{2}-\d{2}T/;
   const show = (key, v) => {
     if (v === null || v === undefined) return '—';
+    if (Array.isArray(v)) return v.length ? v.join(', ') : '—';
     if (key === 'state') return tOr(`state.${v}`, v);
     if (key === 'priority') return tOr(`priority.${v}`, v);
+    if (key === 'source') return tOr(`source.${v}`, v);
+    if (key === 'sla_status') return tOr(`slaStatus.${v}`, v);
     if (key === 'assignee_id') return names.get(v) ?? `#${v}`;
+    if (key === 'client_id') return clients.get(v) ?? `#${v}`;
     if (typeof v === 'string' && ISO.test(v)) return formatDateTime(v);
     return typeof v === 'object' ? JSON.stringify(v) : v;
   };
@@ -213,7 +324,7 @@ function describeChanges(changes, names) {
     .join('; ');
 }
 
-function historyList(events, names) {
+function historyList(events, names, clients) {
   return h(
     'ol',
     { class: 'history' },
@@ -227,7 +338,7 @@ function historyList(events, names) {
         ' · ',
         names.get(e.actor_id) ?? (e.actor_type || t('ticket.system')),
         e.note || Object.keys(e.changes || {}).length
-          ? h('div', { class: 'muted' }, [e.note, describeChanges(e.changes, names)].filter(Boolean).join(' — '))
+          ? h('div', { class: 'muted' }, [e.note, describeChanges(e.changes, names, clients)].filter(Boolean).join(' — '))
           : null,
       ),
     ),
