@@ -11,15 +11,10 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.web.conftest import log_in, screenshot
+from tests.web.people_helpers import assert_accessible, post
 from uanl.models import utcnow
 
 pytestmark = pytest.mark.parametrize("backend", ["postgres"], indirect=True)
-
-
-def post(base: str, path: str, headers: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
-    resp = httpx.post(f"{base}/api/v1{path}", json=body, headers=headers)
-    assert resp.status_code == 201, resp.text
-    return resp.json()
 
 
 def call(client_id: int, operator_id: int, outcome: str, hours_ago: int) -> dict[str, Any]:
@@ -64,6 +59,7 @@ def test_operator_logs_a_call_from_a_client_page_and_filters_calls(new_page, bas
     expect(ticket_error).to_contain_text("does not exist")
     expect(duration_error).to_be_hidden()
     screenshot(page, "call-form-es")
+    assert_accessible(page, "call form with errors")
     page.get_by_label("Ticket relacionado (núm., opcional)").fill("")
     page.get_by_role("button", name="Registrar", exact=True).click()
 
@@ -91,12 +87,14 @@ def test_operator_logs_a_call_from_a_client_page_and_filters_calls(new_page, bas
     page.get_by_role("button", name="Filtrar").click()
     expect(page.locator("tr[data-call]")).to_have_count(1)
     screenshot(page, "calls-es")
+    assert_accessible(page, "calls list")
 
     # A call's page: edit it; no delete for an operator.
     page.goto(f"{base_url}/#/calls")
     page.locator("tr[data-call]").first.get_by_role("link").first.click()
     expect(page.locator("dl.people-details")).to_contain_text("Pide que le llamen")
     expect(page.get_by_role("button", name="Eliminar llamada")).to_have_count(0)
+    assert_accessible(page, "call page")
     page.get_by_role("link", name="Editar").click()
     page.get_by_label("Resultado").select_option("resolved")
     page.get_by_role("button", name="Guardar").click()

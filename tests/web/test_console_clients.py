@@ -4,26 +4,19 @@ the RFC, the profile (tickets, calls, visits, CSAT from the API), edit, and what
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
-import httpx
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import update
 
 from tests.web.conftest import log_in, screenshot
+from tests.web.people_helpers import assert_accessible, post
 from uanl.core import db as dbmod
 from uanl.models import Ticket, utcnow
 
 pytestmark = pytest.mark.parametrize("backend", ["postgres"], indirect=True)
 
 VALID_RFC = "SAT970701NN3"
-
-
-def post(base: str, path: str, headers: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
-    resp = httpx.post(f"{base}/api/v1{path}", json=body, headers=headers)
-    assert resp.status_code == 201, resp.text
-    return resp.json()
 
 
 def history_for(base: str, headers: dict[str, str], client_id: int, operator_id: int) -> None:
@@ -73,6 +66,7 @@ def test_supervisor_creates_searches_and_reads_a_client(new_page, base_url, staf
     expect(page.get_by_label("RFC")).to_have_attribute("aria-invalid", "true")
     expect(page.get_by_label("RFC")).to_be_focused()
     screenshot(page, "clients-form-errors-es")
+    assert_accessible(page, "client form with errors")
     page.get_by_label("RFC").fill(VALID_RFC)
     page.get_by_label("Correo electrónico").fill("compras@acme.mx")
     page.get_by_label("Teléfono").fill("81 8123 4567")
@@ -114,6 +108,7 @@ def test_supervisor_creates_searches_and_reads_a_client(new_page, base_url, staf
     expect(page.locator(".csat-average")).to_have_text("4 de 5 · 1 respuesta")
     expect(page.get_by_role("button", name="Eliminar cliente")).to_be_visible()
     screenshot(page, "client-profile-es")
+    assert_accessible(page, "client profile")
 
     # Edit: the form keeps the values; a change shows on the profile.
     page.get_by_role("link", name="Editar").click()
@@ -127,6 +122,7 @@ def test_supervisor_creates_searches_and_reads_a_client(new_page, base_url, staf
     dialog = page.get_by_role("dialog")
     expect(dialog).to_contain_text("¿Eliminar este cliente?")
     expect(dialog.get_by_role("button", name="Cancelar")).to_be_focused()
+    assert_accessible(page, "delete dialog")
     page.keyboard.press("Escape")
     expect(dialog).to_have_count(0)
     page.get_by_role("button", name="Eliminar cliente").click()
@@ -138,6 +134,7 @@ def test_supervisor_creates_searches_and_reads_a_client(new_page, base_url, staf
     expect(page.locator('[data-section="calls"] tr[data-call]')).to_contain_text("Inbound")
     expect(page.locator(".csat-average")).to_have_text("4 of 5 · 1 answer")
     screenshot(page, "client-profile-en")
+    assert_accessible(page, "client profile (en)")
     page.goto(f"{base_url}/#/clients?q=acme")
     expect(page.locator("#clients-count")).to_have_text("1 client")
     screenshot(page, "clients-en")

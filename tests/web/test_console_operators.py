@@ -4,26 +4,19 @@ availability; operators do not see the screen; a refusal by the API is said in w
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import update
 
 from tests.web.conftest import log_in, screenshot
+from tests.web.people_helpers import assert_accessible, post
 from uanl.core import db as dbmod
 from uanl.models import Operator, Role
 
 pytestmark = pytest.mark.parametrize("backend", ["postgres"], indirect=True)
 
 STRONG = "Clave-Segura-2026"
-
-
-def post(base: str, path: str, headers: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
-    resp = httpx.post(f"{base}/api/v1{path}", json=body, headers=headers)
-    assert resp.status_code == 201, resp.text
-    return resp.json()
 
 
 def test_admin_creates_edits_and_deactivates_an_operator(new_page, base_url, staff, admin_h):
@@ -48,6 +41,7 @@ def test_admin_creates_edits_and_deactivates_an_operator(new_page, base_url, sta
     )
     expect(email_error).to_be_hidden()
     screenshot(page, "operator-form-es")
+    assert_accessible(page, "operator form with errors")
     page.get_by_label("Contraseña").fill(STRONG)
     page.get_by_label("Habilidades").fill("redes, Impresoras")
     page.get_by_label("Capacidad (tickets abiertos máx.)").fill("5")
@@ -66,6 +60,7 @@ def test_admin_creates_edits_and_deactivates_an_operator(new_page, base_url, sta
     expect(page.locator("[data-load]")).to_have_text("2 de 5 tickets abiertos")
     expect(page.locator(".operator-tickets tr[data-ticket]")).to_have_count(2)
     screenshot(page, "operator-profile-es")
+    assert_accessible(page, "operator profile")
 
     # Edit: role, skills, capacity and availability.
     page.get_by_role("link", name="Editar").click()
@@ -104,6 +99,7 @@ def test_admin_creates_edits_and_deactivates_an_operator(new_page, base_url, sta
     page.goto(f"{base_url}/#/operators/{operator_id}")
     expect(page.locator(".ppl-badges")).to_contain_text("Deactivated")
     screenshot(page, "operator-profile-en")
+    assert_accessible(page, "operator profile (en)")
 
 
 def test_supervisor_reads_operators_and_switches_only_their_own_availability(
