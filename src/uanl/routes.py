@@ -14,6 +14,7 @@ from uanl.health.router import router as health_router
 from uanl.notifications.router import csat_router
 from uanl.notifications.router import router as notifications_router
 from uanl.operators.router import router as operators_router
+from uanl.reports.console_router import router as report_console_router
 from uanl.reports.extra_router import router as reports_extra_router
 from uanl.reports.jobs_router import router as report_jobs_router
 from uanl.reports.router import router as reports_router
@@ -42,6 +43,7 @@ for r in (
     csat_router,
     reports_router,
     report_jobs_router,
+    report_console_router,
     reports_extra_router,
     watson_router,
     audit_router,
