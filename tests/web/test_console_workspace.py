@@ -96,6 +96,12 @@ def test_inbox_shows_sla_urgency_clients_and_sorts(new_page, base_url, staff, ad
     expect(row(soon).locator("[data-sla]")).to_contain_text("At risk")
     screenshot(page, "workspace-inbox-en")
 
+    # A phone keeps selection, number, title, state and SLA in view.
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(row(late).locator("[data-sla]")).to_be_visible()
+    expect(row(late).locator(".client-cell")).to_be_hidden()
+    screenshot(page, "workspace-inbox-phone-en")
+
 
 def test_new_ticket_form_shows_api_errors_by_field_and_picks_a_client(
     new_page, base_url, staff, admin_h
