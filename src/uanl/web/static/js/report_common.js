@@ -153,6 +153,16 @@ export function formatBucket(iso, groupBy) {
   return formatDay(iso, { weekday: 'short', day: 'numeric', month: 'short' });
 }
 
+/** What a job's or schedule's parameters ask for, in words: the period and the grouping. */
+export function describeParams(report, params = {}) {
+  let period = null;
+  if (params.period) period = t(`reports.relative.${params.period}`);
+  else if (params.from || params.to) period = `${formatDay(params.from)} – ${formatDay(params.to)}`;
+  else if (REPORTS.includes(report)) period = t('reports.relative.default');
+  const by = params.rank_by ? t(`reports.col.${params.rank_by}`) : params.group_by ? t(`reports.group.${params.group_by}`) : null;
+  return [period, by].filter(Boolean).join(' · ') || '—';
+}
+
 // ------------------------------------------------------------------ values
 
 /** Seconds in words a supervisor reads at a glance: 45 s, 4 min 39 s, 3 h 5 min, 2 d 4 h. */

@@ -3,8 +3,8 @@
 
 import { api, operators } from './api.js';
 import { clear, h, toast } from './dom.js';
-import { formatDateTime, formatNumber, t, tOr } from './i18n.js';
-import { downloadFile, explain, formatBytes } from './report_common.js';
+import { formatDateTime, formatNumber, formatPercent, t, tOr } from './i18n.js';
+import { describeParams, downloadFile, explain, formatBytes } from './report_common.js';
 
 const POLL_MS = 2000;
 const PAGE_SIZE = 20;
@@ -47,7 +47,7 @@ export function renderJobs(root) {
     clearTimeout(timer);
     let page;
     try {
-      page = await api('/reports/jobs', { query: { limit: PAGE_SIZE, mine: everyone ? '' : 'true' } });
+      page = await api('/reports/console/jobs', { query: { limit: PAGE_SIZE, mine: everyone ? '' : 'true' } });
     } catch (err) {
       if (!alive) return;
       clear(body).append(h('div', { class: 'report-error', role: 'alert' }, h('p', {}, t('reports.jobs.failed')), h('p', {}, explain(err))));
@@ -79,7 +79,7 @@ export function renderJobs(root) {
       clear(body).append(h('p', { class: 'empty', id: 'jobs-empty' }, t(everyone ? 'reports.jobs.emptyAll' : 'reports.jobs.empty')));
       return;
     }
-    const head = ['id', 'report', 'format', 'requested', ...(everyone ? ['by'] : []), 'status', 'progress', 'rows', 'size', 'expires', 'action'];
+    const head = ['id', 'report', 'contents', 'format', 'requested', ...(everyone ? ['by'] : []), 'status', 'progress', 'rows', 'size', 'expires', 'action'];
     clear(body).append(
       h('p', { class: 'muted' }, t('reports.jobs.count', { shown: formatNumber(page.items.length), total: formatNumber(page.total) })),
       h(
@@ -98,12 +98,13 @@ export function renderJobs(root) {
 
   function jobRow(job) {
     const progress = h('progress', { max: '100', value: String(job.progress ?? 0), 'aria-label': t('reports.jobs.progressOf', { id: job.id }) });
-    const percent = h('span', { class: 'job-percent' }, `${formatNumber(job.progress ?? 0)} %`);
+    const percent = h('span', { class: 'job-percent' }, formatPercent((job.progress ?? 0) / 100));
     return h(
       'tr',
       { 'data-job': job.id, 'data-status': job.status, class: job.id === highlight ? 'highlight' : null },
       h('th', { scope: 'row' }, `#${job.id}`),
       h('td', {}, tOr(`reports.report.${job.report}`, job.report), job.schedule_id ? h('span', { class: 'badge' }, t('reports.jobs.scheduled')) : null),
+      h('td', {}, describeParams(job.report, job.params)),
       h('td', {}, t(`reports.format.${job.format}`)),
       h('td', {}, formatDateTime(job.created_at)),
       everyone ? h('td', {}, names.get(job.requested_by_id) ?? (job.requested_by_id ? `#${job.requested_by_id}` : t('reports.jobs.system'))) : null,

@@ -9,6 +9,7 @@ import {
   GROUPS,
   RANK_METRICS,
   REPORTS,
+  describeParams,
   errorField,
   explain,
   fieldErrors,
@@ -29,13 +30,6 @@ export function describeRecurrence(rec) {
   if (rec.every === 'week') return t('reports.sched.every.weekText', { day: t(`reports.weekday.${rec.weekday}`), at });
   if (rec.every === 'month') return t('reports.sched.every.monthText', { day: rec.day, at });
   return t('reports.sched.every.dayText', { at });
-}
-
-function describeParams(s) {
-  const p = s.params || {};
-  const period = p.period ? t(`reports.relative.${p.period}`) : p.from ? `${p.from} – ${p.to || ''}` : t('reports.relative.default');
-  const by = p.rank_by ? t(`reports.col.${p.rank_by}`) : p.group_by ? t(`reports.group.${p.group_by}`) : null;
-  return by ? `${period} · ${by}` : period;
 }
 
 export function renderSchedules(root) {
@@ -107,7 +101,7 @@ export function renderSchedules(root) {
       { 'data-schedule': s.id, 'data-active': String(s.is_active) },
       h('th', { scope: 'row' }, s.name),
       h('td', {}, tOr(`reports.report.${s.report_type}`, s.report_type), ' · ', t(`reports.format.${s.format}`)),
-      h('td', {}, describeParams(s)),
+      h('td', {}, describeParams(s.report_type, s.params)),
       h('td', {}, describeRecurrence(s.recurrence), h('div', { class: 'meta' }, tz)),
       h('td', { class: 'recipients' }, s.recipients.length ? s.recipients.map((r) => h('span', {}, r)) : h('span', { class: 'muted' }, t('reports.sched.noRecipients'))),
       h('td', {}, s.is_active ? formatDateTime(s.next_run_at, tz) : '—'),
