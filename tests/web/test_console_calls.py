@@ -110,12 +110,25 @@ def test_operator_logs_a_call_from_a_client_page_and_filters_calls(new_page, bas
     screenshot(page, "call-form-en")
 
 
-def test_supervisor_deletes_a_call_after_confirming(new_page, base_url, staff, sup_h):
+def test_supervisor_edits_and_deletes_a_call(new_page, base_url, staff, sup_h, admin_h):
     acme = post(base_url, "/clients", sup_h, {"name": "Acme"})
-    logged = post(base_url, "/calls", sup_h, call(acme["id"], staff.operator.id, "resolved", 1))
+    logged = post(base_url, "/calls", sup_h, call(acme["id"], staff.operator2.id, "resolved", 1))
+    # The operator who took it has left since: an edit keeps them on the call.
+    gone = httpx.delete(f"{base_url}/api/v1/operators/{staff.operator2.id}", headers=admin_h)
+    assert gone.status_code == 204, gone.text
     page = new_page()
     log_in(page, base_url, staff.supervisor.email)
-    page.goto(f"{base_url}/#/calls/{logged['id']}")
+    page.goto(f"{base_url}/#/calls/{logged['id']}?edit=1")
+    operator = page.get_by_label("Operador")
+    expect(operator).to_have_value(str(staff.operator2.id))
+    expect(operator.locator("option:checked")).to_have_text(staff.operator2.name)
+    page.get_by_label("Notas").fill("Seguimiento por correo")
+    page.get_by_role("button", name="Guardar").click()
+    expect(page.locator("dl.people-details")).to_contain_text("Seguimiento por correo")
+    saved = httpx.get(f"{base_url}/api/v1/calls/{logged['id']}", headers=sup_h).json()
+    assert saved["operator_id"] == staff.operator2.id
+
+    # Delete: the dialog first, cancelled, then confirmed.
     page.get_by_role("button", name="Eliminar llamada").click()
     page.get_by_role("dialog").get_by_role("button", name="Cancelar").click()
     expect(page.get_by_role("dialog")).to_have_count(0)
@@ -123,5 +136,5 @@ def test_supervisor_deletes_a_call_after_confirming(new_page, base_url, staff, s
     page.get_by_role("button", name="Eliminar llamada").click()
     page.get_by_role("dialog").get_by_role("button", name="Eliminar llamada").click()
     expect(page.locator("#calls-count")).to_have_text("0 llamadas")
-    gone = httpx.get(f"{base_url}/api/v1/calls/{logged['id']}", headers=sup_h)
-    assert gone.status_code == 404
+    deleted = httpx.get(f"{base_url}/api/v1/calls/{logged['id']}", headers=sup_h)
+    assert deleted.status_code == 404

@@ -148,7 +148,7 @@ def test_operator_edits_clients_but_cannot_delete_or_open_operators(
 ):
     acme = post(base_url, "/clients", sup_h, {"name": "Acme", "email": "hola@acme.mx"})
     post(base_url, "/clients", sup_h, {"name": "Beta SA"})
-    page = new_page()
+    page = new_page(390, 844)  # a phone: the same flow in one column
     log_in(page, base_url, staff.operator.email)
     expect(page.get_by_role("link", name="Operadores")).to_be_hidden()
     page.get_by_role("link", name="Clientes").click()
@@ -173,4 +173,7 @@ def test_operator_edits_clients_but_cannot_delete_or_open_operators(
     expect(page.locator("#view")).to_have_text("Página no encontrada.")
     page.goto(f"{base_url}/#/clients/{acme['id']}")
     expect(page.locator("#client-name")).to_have_text("Acme")
-    screenshot(page, "client-profile-operator-es")
+    expect(page.locator('[data-kpi="open"] .kpi-value')).to_have_text("0")
+    expect(page.locator('[data-section="calls"]')).to_contain_text("Sin registros todavía")
+    screenshot(page, "client-profile-operator-phone-es")
+    assert_accessible(page, "client profile on a phone")

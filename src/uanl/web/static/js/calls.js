@@ -201,6 +201,9 @@ function callForm(call, prefill, people, onSaved, onCancel) {
   const picker = clientPicker('call-client-list', v.client_id ?? prefill.client_id);
   const started = v.started_at ? new Date(v.started_at) : new Date();
   const opOptions = [{ value: '', label: t('calls.noOperator') }, ...people.map((p) => ({ value: String(p.id), label: p.name }))];
+  // A call taken by someone since deactivated keeps them (the list offers active operators only).
+  const former = v.operator_id && !people.some((p) => p.id === v.operator_id) ? { value: String(v.operator_id), label: `#${v.operator_id}` } : null;
+  if (former) opOptions.push(former);
   const controls = {
     client_id: picker.input,
     direction: select(enumOptions(DIRECTIONS, 'ppl.dir'), v.direction ?? 'inbound'),
@@ -211,6 +214,11 @@ function callForm(call, prefill, people, onSaved, onCancel) {
     ticket_id: h('input', { type: 'number', min: 1, step: 1, value: v.ticket_id ?? prefill.ticket_id ?? '' }),
     notes: h('textarea', { rows: 3, maxlength: 5000 }, v.notes ?? ''),
   };
+  if (former) {
+    api(`/operators/${v.operator_id}`)
+      .then((op) => (controls.operator_id.querySelector(`option[value="${former.value}"]`).textContent = op.name))
+      .catch(() => {});
+  }
   const status = h('p', { class: 'form-status', role: 'alert' });
   const submit = h('button', { type: 'submit' }, call ? t('ppl.save') : t('calls.log'));
   const f = (name, hint) => formField('callf', name, t(`calls.f.${name}`), controls[name], hint);

@@ -23,7 +23,7 @@ extend({
     'cp.scoreRow': '{score} ★',
     'cp.answers': 'Respuestas recientes',
     'cp.logCall': 'Registrar llamada',
-    'cp.none': 'Ninguno todavía.',
+    'cp.none': 'Sin registros todavía.',
   },
   en: {
     'cp.figures': 'Client summary',
@@ -40,7 +40,7 @@ extend({
     'cp.scoreRow': '{score} ★',
     'cp.answers': 'Recent answers',
     'cp.logCall': 'Log a call',
-    'cp.none': 'None yet.',
+    'cp.none': 'Nothing recorded yet.',
   },
 });
 
