@@ -103,12 +103,15 @@ def test_admin_creates_edits_and_deactivates_an_operator(new_page, base_url, sta
 
 
 def test_supervisor_reads_operators_and_switches_only_their_own_availability(
-    new_page, base_url, staff
+    new_page, base_url, staff, sup_h
 ):
+    post(base_url, "/tickets", sup_h, {"title": "Sin red", "assignee_id": staff.operator.id})
     page = new_page()
     log_in(page, base_url, staff.supervisor.email)
     page.get_by_role("link", name="Operadores").click()
     expect(page.locator("tr[data-operator]")).to_have_count(4)
+    row = page.locator(f'tr[data-operator="{staff.operator.id}"]')
+    expect(row.locator("[data-load-cell]")).to_have_text("1 de 10")
     expect(page.get_by_role("link", name="Nuevo operador")).to_have_count(0)
     page.get_by_role("link", name=staff.operator.name).click()
     expect(page.locator("#operator-name")).to_have_text(staff.operator.name)

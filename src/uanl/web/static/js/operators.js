@@ -6,6 +6,7 @@ import { api } from './api.js';
 import { clear, field, h, select } from './dom.js';
 import { extend, formatNumber, t } from './i18n.js';
 import { renderNew, renderProfile, yesNo } from './operator_profile.js';
+import { OPEN_STATES } from './ticket_common.js';
 import { ROLES, enumOptions, hashWith, isAdmin, pager, plural, problemText, table } from './people_common.js';
 
 extend({
@@ -29,7 +30,9 @@ extend({
     'operators.col.name': 'Nombre',
     'operators.col.role': 'Rol',
     'operators.col.skills': 'Habilidades',
-    'operators.col.capacity': 'Capacidad',
+    'operators.col.capacity': 'Carga / capacidad',
+    'operators.loadCell': '{n} de {max}',
+    'operators.full': 'al límite',
     'operators.col.available': 'Disponible',
     'operators.col.active': 'Activo',
     'operators.f.name': 'Nombre',
@@ -82,7 +85,9 @@ extend({
     'operators.col.name': 'Name',
     'operators.col.role': 'Role',
     'operators.col.skills': 'Skills',
-    'operators.col.capacity': 'Capacity',
+    'operators.col.capacity': 'Load / capacity',
+    'operators.loadCell': '{n} of {max}',
+    'operators.full': 'at capacity',
     'operators.col.available': 'Available',
     'operators.col.active': 'Active',
     'operators.f.name': 'Name',
@@ -186,17 +191,34 @@ function renderList(root, params) {
             h('td', {}, h('a', { href: `#/operators/${o.id}` }, o.name)),
             h('td', {}, t(`ppl.role.${o.role}`)),
             h('td', {}, o.skills.length ? o.skills.map((s) => h('span', { class: 'badge ppl-skill' }, s)) : '—'),
-            h('td', {}, formatNumber(o.max_open_tickets)),
+            h('td', { 'data-load-cell': o.id }, `… / ${formatNumber(o.max_open_tickets)}`),
             h('td', {}, yesNo(o.is_available, 'ppl.yes', 'ppl.no')),
             h('td', {}, yesNo(o.is_active, 'ppl.yes', 'ppl.no')),
           ),
         ),
         pager(page, (next) => go({ offset: String(next) })),
       );
+      fillLoads(body, page.items);
     })
     .catch((err) => {
       body.setAttribute('aria-busy', 'false');
       body.append(h('p', { class: 'error', role: 'alert' }, problemText(err)));
     });
   return () => {};
+}
+
+/** Each listed operator's open tickets against their capacity (one count per row: the page is
+ *  at most 25 rows, and the API counts without sending the tickets). */
+function fillLoads(body, items) {
+  for (const o of items) {
+    api('/tickets', { query: { assignee_id: o.id, state: OPEN_STATES, limit: 1 } })
+      .then((page) => {
+        const cell = body.querySelector(`[data-load-cell="${o.id}"]`);
+        if (!cell) return;
+        const full = page.total >= o.max_open_tickets;
+        cell.textContent = t('operators.loadCell', { n: formatNumber(page.total), max: formatNumber(o.max_open_tickets) });
+        if (full) cell.append(' ', h('span', { class: 'badge ppl-full' }, t('operators.full')));
+      })
+      .catch(() => {});
+  }
 }
