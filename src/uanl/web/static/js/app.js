@@ -2,7 +2,7 @@
 
 import { login, logout, me, onSessionEnd, restore } from './api.js';
 import { renderDashboard } from './dashboard.js';
-import { $, $$, clear, field, h } from './dom.js';
+import { $, $$, clear, dismissToast, field, h } from './dom.js';
 import { applyStatic, getLang, onLangChange, setLang, t } from './i18n.js';
 import { renderInbox } from './inbox.js';
 import { renderTicket } from './ticket.js';
@@ -91,6 +91,7 @@ function markNav(name) {
 function route() {
   cleanup();
   cleanup = () => {};
+  dismissToast();
   if (!me()) {
     cleanup = renderLogin();
     return;

@@ -36,6 +36,15 @@ export function clear(el) {
 }
 
 let toastTimer = 0;
+
+/** Take the toast away at once (a new screen: what it said belonged to the last one). */
+export function dismissToast() {
+  const el = document.getElementById('toast');
+  clearTimeout(toastTimer);
+  el?.classList.remove('visible');
+  if (el) el.textContent = '';
+}
+
 /** A short message in the polite live region (screen readers announce it). */
 export function toast(message, kind = 'info') {
   const el = document.getElementById('toast');
