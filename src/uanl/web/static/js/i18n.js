@@ -12,6 +12,19 @@ const STRINGS = {
     'role.admin': 'administración',
     'role.supervisor': 'supervisión',
     'role.operator': 'operación',
+    'category.redes': 'Redes',
+    'category.hardware': 'Equipo (hardware)',
+    'category.software': 'Software',
+    'category.facturacion': 'Facturación',
+    'category.telefonia': 'Telefonía',
+    'category.accesos': 'Accesos',
+    'actor.system': 'Sistema',
+    'actor.operator': 'Operador',
+    'actor.watson': 'Watson',
+    'actor.client': 'Cliente',
+    'history.auto': 'Asignación automática',
+    'history.autoOver': 'Asignación automática por encima de la capacidad ({open}/{cap}): urgente y nadie más podía tomarlo',
+    'history.operatorDeactivated': 'El operador fue dado de baja',
     logout: 'Cerrar sesión',
     'lang.switch': 'English',
     'lang.switch.aria': 'Cambiar el idioma a inglés',
@@ -166,6 +179,19 @@ const STRINGS = {
     'role.admin': 'admin',
     'role.supervisor': 'supervisor',
     'role.operator': 'operator',
+    'category.redes': 'Networks',
+    'category.hardware': 'Hardware',
+    'category.software': 'Software',
+    'category.facturacion': 'Billing',
+    'category.telefonia': 'Telephony',
+    'category.accesos': 'Access',
+    'actor.system': 'System',
+    'actor.operator': 'Operator',
+    'actor.watson': 'Watson',
+    'actor.client': 'Client',
+    'history.auto': 'Automatic assignment',
+    'history.autoOver': 'Automatic assignment over capacity ({open}/{cap}): urgent and nobody else could take it',
+    'history.operatorDeactivated': 'The operator was deactivated',
     logout: 'Log out',
     'lang.switch': 'Español',
     'lang.switch.aria': 'Switch the language to Spanish',
@@ -340,6 +366,9 @@ export function t(key, vars = {}) {
 
 /** A translation if one exists, else the raw value (API labels we have no word for). */
 export const tOr = (key, fallback) => (key in STRINGS[lang] ? STRINGS[lang][key] : fallback);
+
+/** A ticket category's name: the desk's own categories are translated, others shown as typed. */
+export const categoryLabel = (slug) => (slug ? tOr(`category.${slug}`, slug) : '—');
 
 export function setLang(next) {
   lang = next === 'en' ? 'en' : 'es';

@@ -5,7 +5,7 @@
 
 import { api, me } from './api.js';
 import { clear, field, h, select, toast } from './dom.js';
-import { formatDateTime, getLang, t } from './i18n.js';
+import { categoryLabel, formatDateTime, getLang, t } from './i18n.js';
 import { renderReportChart, purgeChart } from './report_chart.js';
 import {
   GROUPS,
@@ -385,7 +385,7 @@ function ticketBreakdowns(summary) {
     );
   const states = Object.entries(summary.by_state || {}).filter(([, n]) => n).map(([k, n]) => [t(`state.${k}`), n]);
   const priorities = Object.entries(summary.by_priority || {}).filter(([, n]) => n).map(([k, n]) => [t(`priority.${k}`), n]);
-  const categories = (summary.by_category || []).slice(0, 8).map((c) => [c.category ?? t('reports.none.category'), c.tickets]);
+  const categories = (summary.by_category || []).slice(0, 8).map((c) => [c.category ? categoryLabel(c.category) : t('reports.none.category'), c.tickets]);
   const clients = (summary.by_client || []).slice(0, 8).map((c) => [c.client ?? t('reports.none.client'), c.tickets]);
   return h(
     'div',

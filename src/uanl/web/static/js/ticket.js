@@ -3,7 +3,7 @@
 
 import { ApiError, api, me, operators, ticketLifecycle } from './api.js';
 import { clear, field, h, select, toast } from './dom.js';
-import { formatDateTime, t, tOr } from './i18n.js';
+import { categoryLabel, formatDateTime, t, tOr } from './i18n.js';
 import { bindShortcuts, shortcutsButton } from './shortcuts.js';
 import { openStream } from './stream.js';
 import { canWork, clientsById, isLead, priorityBadge, slaBadge, stateBadge } from './ticket_common.js';
@@ -177,7 +177,7 @@ function details(ticket, names, clients) {
     { class: 'details' },
     row(t('col.state'), t(`state.${ticket.state}`)),
     row(t('col.priority'), t(`priority.${ticket.priority}`)),
-    row(t('ticket.category'), ticket.category),
+    row(t('ticket.category'), categoryLabel(ticket.category)),
     row(t('col.client'), ticket.client_id ? clients.get(ticket.client_id) : null),
     row(t('col.assignee'), names.get(ticket.assignee_id) ?? (ticket.assignee_id ? `#${ticket.assignee_id}` : t('ticket.nobody'))),
     row(t('ticket.requester'), [ticket.requester_name, ticket.requester_email].filter(Boolean).join(' · ') || null),
@@ -307,6 +307,7 @@ function describeChanges(changes, names, clients) {
     if (key === 'state') return tOr(`state.${v}`, v);
     if (key === 'priority') return tOr(`priority.${v}`, v);
     if (key === 'source') return tOr(`source.${v}`, v);
+    if (key === 'category') return categoryLabel(v);
     if (key === 'sla_status') return tOr(`slaStatus.${v}`, v);
     if (key === 'assignee_id') return names.get(v) ?? `#${v}`;
     if (key === 'client_id') return clients.get(v) ?? `#${v}`;
@@ -324,6 +325,17 @@ function describeChanges(changes, names, clients) {
     .join('; ');
 }
 
+// Notes the server writes itself (in English); people's own notes are shown as written.
+const AUTO_ASSIGNED = /^automatic assignment(?: over capacity \((\d+)\/(\d+)\))?/;
+
+function historyNote(note) {
+  if (!note) return null;
+  const auto = AUTO_ASSIGNED.exec(note);
+  if (auto) return auto[1] ? t('history.autoOver', { open: auto[1], cap: auto[2] }) : t('history.auto');
+  if (note === 'operator deactivated') return t('history.operatorDeactivated');
+  return note;
+}
+
 function historyList(events, names, clients) {
   return h(
     'ol',
@@ -336,9 +348,9 @@ function historyList(events, names, clients) {
         ' · ',
         h('strong', {}, tOr(`event.${e.kind}`, e.kind)),
         ' · ',
-        names.get(e.actor_id) ?? (e.actor_type || t('ticket.system')),
+        names.get(e.actor_id) ?? tOr(`actor.${e.actor_type}`, e.actor_type || t('ticket.system')),
         e.note || Object.keys(e.changes || {}).length
-          ? h('div', { class: 'muted' }, [e.note, describeChanges(e.changes, names, clients)].filter(Boolean).join(' — '))
+          ? h('div', { class: 'muted' }, [historyNote(e.note), describeChanges(e.changes, names, clients)].filter(Boolean).join(' — '))
           : null,
       ),
     ),
