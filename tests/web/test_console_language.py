@@ -45,3 +45,25 @@ def test_the_ticket_page_speaks_each_language(new_page, base_url, staff, sup_h):
     expect(page.locator("ol.history")).to_contain_text("Automatic assignment")
     expect(page.locator("#view")).to_contain_text("Billing")
     assert not RAW.search(page.locator("#view").inner_text())
+
+
+def test_a_ticket_page_logs_a_call_about_it(new_page, base_url, staff, sup_h):
+    client = httpx.post(
+        f"{base_url}/api/v1/clients/", json={"name": "Cervecería del Norte"}, headers=sup_h
+    ).json()
+    ticket = httpx.post(
+        f"{base_url}/api/v1/tickets/",
+        json={"title": "Factura duplicada", "client_id": client["id"]},
+        headers=sup_h,
+    ).json()
+    page = new_page()
+    log_in(page, base_url, staff.supervisor.email)
+    page.goto(f"{base_url}/#/tickets/{ticket['id']}")
+    page.get_by_role("link", name="Registrar llamada").click()
+    expect(page).to_have_url(re.compile(rf"#/calls/new\?ticket_id={ticket['id']}&client_id="))
+    expect(page.get_by_label("Cliente", exact=True)).to_have_value(
+        re.compile("Cervecería del Norte")
+    )
+    expect(page.get_by_label("Ticket relacionado (núm., opcional)")).to_have_value(
+        str(ticket["id"])
+    )

@@ -71,7 +71,12 @@ export function renderTicket(root, id) {
         'div',
         { class: 'page-head' },
         h('p', {}, h('a', { href: '#/tickets', 'aria-keyshortcuts': 'u' }, `← ${t('ticket.back')}`)),
-        shortcutsButton(),
+        h(
+          'div',
+          { class: 'page-actions' },
+          h('a', { class: 'button secondary', href: logCallHref(ticket) }, t('ticket.logCall')),
+          shortcutsButton(),
+        ),
       ),
       h('h1', { id: 'ticket-title' }, `#${ticket.id} · ${ticket.title}`),
       h('div', { class: 'badges' }, stateBadge(ticket.state), priorityBadge(ticket.priority), slaBadge(ticket)),
@@ -323,6 +328,13 @@ function describeChanges(changes, names, clients) {
       return `${label}: ${show(key, value)}`;
     })
     .join('; ');
+}
+
+/** The calls screen's form, prefilled with this ticket (and its client, when it has one). */
+function logCallHref(ticket) {
+  const query = new URLSearchParams({ ticket_id: String(ticket.id) });
+  if (ticket.client_id) query.set('client_id', String(ticket.client_id));
+  return `#/calls/new?${query}`;
 }
 
 // Notes the server writes itself (in English); people's own notes are shown as written.
