@@ -77,6 +77,14 @@ function clientPicker(onChoose) {
   const found = h('div', { class: 'muted small', role: 'status', 'aria-live': 'polite' });
   const byId = new Map();
   let seq = 0;
+  let chosen = '';
+  // Tell only a change of client: a search that lands on the same client (typing its name
+  // after the first list picked it) must not reset the ticket chosen for it meanwhile.
+  const choose = () => {
+    if (choice.value === chosen) return;
+    chosen = choice.value;
+    onChoose(byId.get(choice.value) || null);
+  };
   const search = debounce(async () => {
     const mine = ++seq;
     const q = query.value.trim();
@@ -90,10 +98,11 @@ function clientPicker(onChoose) {
     }
     found.textContent = t(page.items.length === 1 ? 'visits.form.clientFound' : 'visits.form.clientsFound', { n: page.items.length });
     if (page.items.length === 1) choice.value = String(page.items[0].id);
-    onChoose(byId.get(choice.value) || null);
+    else if (byId.has(chosen)) choice.value = chosen; // still among the matches: keep it
+    choose();
   }, 250);
   query.addEventListener('input', search);
-  choice.addEventListener('change', () => onChoose(byId.get(choice.value) || null));
+  choice.addEventListener('change', choose);
   search();
   return {
     nodes: [field('visit-client-q', t('visits.form.clientSearch'), query), found, field('visit-client', t('visits.form.client'), choice)],

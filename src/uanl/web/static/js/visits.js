@@ -84,7 +84,10 @@ export function renderVisits(root, params) {
     history.pushState(null, '', hashFor(state));
     load(focusDay);
   }
-  const remember = () => history.replaceState(null, '', hashFor(state));
+  let gone = false; // set when the screen is left: late answers must not touch the page
+  const remember = () => {
+    if (!gone) history.replaceState(null, '', hashFor(state));
+  };
 
   const screen = h('div', { class: 'visits-screen' });
   clear(root).append(screen);
@@ -325,6 +328,9 @@ export function renderVisits(root, params) {
       grid.append(h('p', { class: 'error' }, t('error.generic', { detail: err.message })));
       return;
     }
+    // Left already (another route while the zone was being learned): this screen must not
+    // write its own hash over the new route's, nor load.
+    if (gone) return;
     state.date = state.date || cal.todayIn(zone);
     remember();
     operators()
@@ -338,6 +344,7 @@ export function renderVisits(root, params) {
   })();
 
   return () => {
+    gone = true;
     stream.close();
     clearTimeout(reloadTimer);
     createFormEl?.stop?.();
