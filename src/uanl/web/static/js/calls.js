@@ -20,11 +20,10 @@ import {
   localInputValue,
   pager,
   parseDuration,
-  plural,
   problemText,
   setFieldError,
-  showErrors,
-  table,
+  saveRow,
+  showList,
 } from './people_common.js';
 
 extend({
@@ -164,15 +163,8 @@ function renderList(root, params) {
   Promise.all([api('/calls', { query }), new Promise((resolve) => (populate = resolve))])
     .then(async ([page, ops]) => {
       const clients = await clientNames(page.items.map((c) => c.client_id));
-      body.setAttribute('aria-busy', 'false');
-      body.append(h('p', { class: 'muted', id: 'calls-count' }, plural('calls.count', page.total)));
-      if (!page.items.length) {
-        body.append(h('p', { class: 'empty' }, t('ppl.empty')));
-        return;
-      }
       const heads = ['ppl.col.when', 'calls.f.client_id', 'ppl.col.direction', 'ppl.col.outcome', 'ppl.col.duration', 'ppl.col.operator', 'ppl.col.ticket'];
-      body.append(
-        table('people calls', heads, page.items, (c) =>
+      const row = (c) =>
           h(
             'tr',
             { 'data-call': c.id },
@@ -183,10 +175,9 @@ function renderList(root, params) {
             h('td', {}, formatSeconds(c.duration_s)),
             h('td', {}, ops.get(c.operator_id) ?? (c.operator_id ? `#${c.operator_id}` : '—')),
             h('td', {}, c.ticket_id ? h('a', { href: `#/tickets/${c.ticket_id}` }, `#${c.ticket_id}`) : '—'),
-          ),
-        ),
-        pager(page, (next) => go({ offset: String(next) })),
-      );
+          );
+      if (!showList(body, page, 'calls', heads, row)) return;
+      body.append(pager(page, (next) => go({ offset: String(next) })));
     })
     .catch((err) => {
       body.setAttribute('aria-busy', 'false');
@@ -258,14 +249,7 @@ function callForm(call, prefill, people, onSaved, onCancel) {
           ticket_id: ticket ? Number(ticket) : null,
           notes: controls.notes.value.trim() || null,
         };
-        submit.disabled = true;
-        try {
-          onSaved(call ? await api(`/calls/${call.id}`, { method: 'PATCH', body }) : await api('/calls', { method: 'POST', body }));
-        } catch (err) {
-          showErrors(form, status, err);
-        } finally {
-          submit.disabled = false;
-        }
+        await saveRow(form, status, submit, '/calls', call, body, onSaved);
       },
     },
     h(

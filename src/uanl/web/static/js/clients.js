@@ -14,10 +14,9 @@ import {
   hashWith,
   isLead,
   pager,
-  plural,
   problemText,
-  showErrors,
-  table,
+  saveRow,
+  showList,
 } from './people_common.js';
 import { clientSections } from './client_profile.js';
 
@@ -133,15 +132,8 @@ function renderList(root, params) {
   );
   api('/clients', { query: { q: q || undefined, tier: tier || undefined, limit: PAGE_SIZE, offset, sort: 'name' } })
     .then((page) => {
-      body.setAttribute('aria-busy', 'false');
-      body.append(h('p', { class: 'muted', id: 'clients-count' }, plural('clients.count', page.total)));
-      if (!page.items.length) {
-        body.append(h('p', { class: 'empty' }, t('ppl.empty')));
-        return;
-      }
       const heads = ['clients.col.name', 'clients.col.contact', 'clients.col.email', 'clients.col.phone', 'clients.col.rfc', 'clients.col.tier'];
-      body.append(
-        table('people clients', heads, page.items, (c) =>
+      const row = (c) =>
           h(
             'tr',
             { 'data-client': c.id },
@@ -151,10 +143,9 @@ function renderList(root, params) {
             h('td', {}, c.phone ?? '—'),
             h('td', {}, c.rfc ?? '—'),
             h('td', {}, h('span', { class: `badge tier-${c.tier}` }, t(`ppl.tier.${c.tier}`))),
-          ),
-        ),
-        pager(page, (next) => go({ offset: String(next) })),
-      );
+          );
+      if (!showList(body, page, 'clients', heads, row)) return;
+      body.append(pager(page, (next) => go({ offset: String(next) })));
     })
     .catch((err) => {
       body.setAttribute('aria-busy', 'false');
@@ -196,15 +187,7 @@ function clientForm(client, onSaved, onCancel) {
           const value = el.value.trim();
           body[name] = value === '' && name !== 'name' ? null : value;
         }
-        submit.disabled = true;
-        try {
-          const saved = client ? await api(`/clients/${client.id}`, { method: 'PATCH', body }) : await api('/clients', { method: 'POST', body });
-          onSaved(saved);
-        } catch (err) {
-          showErrors(form, status, err);
-        } finally {
-          submit.disabled = false;
-        }
+        await saveRow(form, status, submit, '/clients', client, body, onSaved);
       },
     },
     h('h2', { id: 'client-form-title' }, client ? t('clients.edit') : t('clients.new')),

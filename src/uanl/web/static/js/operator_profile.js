@@ -17,7 +17,7 @@ import {
   isAdmin,
   pager,
   problemText,
-  showErrors,
+  saveRow,
   table,
 } from './people_common.js';
 import { OPEN_STATES, priorityBadge, stateBadge } from './ticket_common.js';
@@ -73,14 +73,7 @@ function operatorForm(op, onSaved, onCancel) {
         };
         const password = controls.password.value;
         if (password || !op) body.password = password;
-        submit.disabled = true;
-        try {
-          onSaved(op ? await api(`/operators/${op.id}`, { method: 'PATCH', body }) : await api('/operators', { method: 'POST', body }));
-        } catch (err) {
-          showErrors(form, status, err);
-        } finally {
-          submit.disabled = false;
-        }
+        await saveRow(form, status, submit, '/operators', op, body, onSaved);
       },
     },
     h(

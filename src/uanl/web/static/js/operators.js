@@ -7,7 +7,7 @@ import { clear, field, h, select } from './dom.js';
 import { extend, formatNumber, t } from './i18n.js';
 import { renderNew, renderProfile, yesNo } from './operator_profile.js';
 import { OPEN_STATES } from './ticket_common.js';
-import { ROLES, enumOptions, hashWith, isAdmin, pager, plural, problemText, table } from './people_common.js';
+import { ROLES, enumOptions, hashWith, isAdmin, pager, problemText, showList } from './people_common.js';
 
 extend({
   es: {
@@ -176,15 +176,8 @@ function renderList(root, params) {
   };
   api('/operators', { query })
     .then((page) => {
-      body.setAttribute('aria-busy', 'false');
-      body.append(h('p', { class: 'muted', id: 'operators-count' }, plural('operators.count', page.total)));
-      if (!page.items.length) {
-        body.append(h('p', { class: 'empty' }, t('ppl.empty')));
-        return;
-      }
       const heads = ['operators.col.name', 'operators.col.role', 'operators.col.skills', 'operators.col.capacity', 'operators.col.available', 'operators.col.active'];
-      body.append(
-        table('people operators', heads, page.items, (o) =>
+      const row = (o) =>
           h(
             'tr',
             { 'data-operator': o.id },
@@ -194,10 +187,9 @@ function renderList(root, params) {
             h('td', { 'data-load-cell': o.id }, `… / ${formatNumber(o.max_open_tickets)}`),
             h('td', {}, yesNo(o.is_available, 'ppl.yes', 'ppl.no')),
             h('td', {}, yesNo(o.is_active, 'ppl.yes', 'ppl.no')),
-          ),
-        ),
-        pager(page, (next) => go({ offset: String(next) })),
-      );
+          );
+      if (!showList(body, page, 'operators', heads, row)) return;
+      body.append(pager(page, (next) => go({ offset: String(next) })));
       fillLoads(body, page.items);
     })
     .catch((err) => {

@@ -246,6 +246,31 @@ export function setFieldError(form, name, message, reason) {
 
 /** Show an API refusal: each named field gets its message beside it (the first is focused);
  *  anything else goes to `status` in words. */
+/** Save a people form: POST a new row or PATCH the loaded one (`path` is the collection),
+ *  the API's errors beside their fields, the submit button off meanwhile. */
+export async function saveRow(form, status, submit, path, row, body, onSaved) {
+  submit.disabled = true;
+  try {
+    onSaved(row ? await api(`${path}/${row.id}`, { method: 'PATCH', body }) : await api(path, { method: 'POST', body }));
+  } catch (err) {
+    showErrors(form, status, err);
+  } finally {
+    submit.disabled = false;
+  }
+}
+
+/** A list's answer under `body`: how many there are, then "none yet" or the table. */
+export function showList(body, page, name, headings, row) {
+  body.setAttribute('aria-busy', 'false');
+  body.append(h('p', { class: 'muted', id: `${name}-count` }, plural(`${name}.count`, page.total)));
+  if (!page.items.length) {
+    body.append(h('p', { class: 'empty' }, t('ppl.empty')));
+    return false;
+  }
+  body.append(table(`people ${name}`, headings, page.items, row));
+  return true;
+}
+
 export function showErrors(form, status, err) {
   clearErrors(form);
   const items = err instanceof ApiError ? [...(err.problem.errors || [])] : [];
