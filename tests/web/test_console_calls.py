@@ -56,7 +56,7 @@ def test_operator_logs_a_call_from_a_client_page_and_filters_calls(new_page, bas
     page.get_by_label("Notas").fill("Pide que le llamen mañana a las 10.")
     page.get_by_role("button", name="Registrar", exact=True).click()
     ticket_error = page.locator('[data-field="ticket_id"] .field-error')
-    expect(ticket_error).to_contain_text("does not exist")
+    expect(ticket_error).to_contain_text("No existe el número 999")  # the API's reason, in Spanish
     expect(duration_error).to_be_hidden()
     screenshot(page, "call-form-es")
     assert_accessible(page, "call form with errors")

@@ -3,7 +3,7 @@
 
 import { ApiError, api, me } from './api.js';
 import { h } from './dom.js';
-import { extend, formatNumber, t, tOr } from './i18n.js';
+import { extend, formatNumber, getLang, t, tOr } from './i18n.js';
 
 export const ROLES = ['operator', 'supervisor', 'admin'];
 export const TIERS = ['basic', 'standard', 'premium', 'enterprise'];
@@ -232,13 +232,37 @@ function fieldMessage(err, name, item) {
 }
 
 /** Put one message beside a field (client-side checks use it too); true when the field exists. */
+// The API explains a refusal in English; in Spanish the common explanations are said in
+// Spanish, and an unknown one is left out (the field's own message already says what is wrong).
+const REASONS_ES = [
+  [/check digit does not match/i, () => 'El dígito verificador no coincide (¿un error al escribirlo?).'],
+  [/not a valid email address/i, () => 'No es una dirección de correo válida.'],
+  [/at most (\d+) characters?/i, (n) => `Como máximo ${n} caracteres.`],
+  [/at least (\d+) characters?/i, (n) => `Al menos ${n} caracteres.`],
+  [/field required|cannot be null/i, () => 'Es obligatorio.'],
+  [/already (?:exists|holds|registered|in use)/i, () => 'Ya está registrado.'],
+  [/\b(\d+) does not exist/i, (n) => `No existe el número ${n}.`],
+  [/is deactivated/i, () => 'Está dado de baja.'],
+  [/cannot start in the future/i, () => 'No puede empezar en el futuro.'],
+];
+
+function localReason(why) {
+  if (!why) return null;
+  if (getLang() === 'en') return { text: why, lang: 'en' };
+  for (const [pattern, say] of REASONS_ES) {
+    const m = pattern.exec(why);
+    if (m) return { text: say(m[1]), lang: 'es' };
+  }
+  return null;
+}
+
 export function setFieldError(form, name, message, reason) {
   const wrap = form.querySelector(`[data-field="${name}"]`);
   const slot = wrap?.querySelector('.field-error');
   if (!slot) return false;
   slot.textContent = '';
-  const why = reason ? String(reason).replace(/^Value error, /, '') : '';
-  slot.append(message, why ? h('span', { class: 'reason', lang: 'en' }, ` ${why}`) : '');
+  const why = localReason(reason ? String(reason).replace(/^Value error, /, '') : '');
+  slot.append(message, why ? h('span', { class: 'reason', lang: why.lang }, ` ${why.text}`) : '');
   slot.hidden = false;
   wrap.querySelector('input, select, textarea')?.setAttribute('aria-invalid', 'true');
   return true;
