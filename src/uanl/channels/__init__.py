@@ -1,0 +1,1 @@
+"""Inbound channels (e-mail): parsing what arrives, before it becomes a ticket."""
